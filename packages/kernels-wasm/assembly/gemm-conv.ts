@@ -1,0 +1,1 @@
+// GEMM, im2col and depthwise convolution kernels.

@@ -1,0 +1,1 @@
+// Pooling, elementwise, softmax, scale-shift, transpose, concat and pad kernels.

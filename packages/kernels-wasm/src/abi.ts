@@ -1,0 +1,115 @@
+/**
+ * The kernel ABI: every function the .wasm exports, as JS sees it.
+ *
+ * Conventions (all kernels):
+ * - Pointers are byte offsets into the imported memory; f32 data, any 4-byte alignment
+ *   (the tensor allocator hands out 64-byte aligned blocks).
+ * - Sizes and strides are element counts, never bytes.
+ * - Activations are NHWC, `n` images of `h x w x c`.
+ * - Kernels never allocate, never check, never trap on valid arguments: operators validate.
+ * - Elementwise kernels allow `out === x` (in place).
+ * - `circular` flags are 0 (zero padding) or 1 (indices wrap modulo the input size).
+ * - Epilogue params `(min, max, alpha)`: y = clamp(y < 0 ? alpha * y : y, min, max);
+ *   alpha = 1 and min/max = -Inf/+Inf is the identity.
+ */
+export interface KernelExports {
+  /** First byte after the module's static data: JS allocations start at or above it. */
+  heap_base(): number;
+  /** 0 = baseline SIMD build, 1 = relaxed SIMD build. */
+  flavor(): number;
+
+  /** Floats needed by `f32_gemm_pack_b` for a K x N matrix. */
+  f32_gemm_packed_size(k: number, n: number): number;
+  /**
+   * Packs B (K x N, row stride `ldb`) and an optional bias (`bias` = 0: zeros) into panels of
+   * NR = 8 columns: per panel 8 bias floats, then K rows of 8 floats (tail columns zero).
+   */
+  f32_gemm_pack_b(b: number, ldb: number, k: number, n: number, bias: number, packed: number): void;
+  /**
+   * C (M x N, row stride ldc) = A (M x K, row stride lda) * packed B + bias, then the epilogue.
+   */
+  f32_gemm(
+    m: number, n: number, k: number,
+    a: number, lda: number,
+    packed: number,
+    c: number, ldc: number,
+    min: number, max: number, alpha: number,
+  ): void;
+
+  /**
+   * Rows [rowStart, rowStart + rowCount) of the im2col matrix of a NHWC batch, for input channels
+   * [cOff, cOff + cg). Row r is output pixel (img, oy, ox) with r = (img * oh + oy) * ow + ox; column
+   * (ky * kw + kx) * cg + ci, matching HWIO weights. out is (rowCount, kh * kw * cg).
+   */
+  f32_im2col(
+    x: number, n: number, h: number, w: number, c: number, cOff: number, cg: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+    padT: number, padL: number, oh: number, ow: number, circular: number,
+    rowStart: number, rowCount: number, out: number,
+  ): void;
+
+  /**
+   * Depthwise conv, channel multiplier 1: out[img, oy, ox, ch] = bias[ch] + sum x[img, iy, ix, ch] * w[ky, kx, ch],
+   * then the epilogue. Weights (kh, kw, c); bias = 0 means none. out is (n, oh, ow, c).
+   */
+  f32_dwconv(
+    x: number, n: number, h: number, w: number, c: number,
+    weights: number, bias: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+    padT: number, padL: number, oh: number, ow: number, circular: number,
+    out: number, min: number, max: number, alpha: number,
+  ): void;
+  /** out[r, ch * m + j] = x[r, ch] for j < m: turns a channel multiplier into multiplier 1. */
+  f32_repeat_channels(x: number, rows: number, c: number, m: number, out: number): void;
+
+  /** Max pool; taps outside the input are skipped (a window with none gives -Infinity). */
+  f32_maxpool(
+    x: number, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+    padT: number, padL: number, oh: number, ow: number, out: number,
+  ): void;
+  /**
+   * Average pool. The divisor counts the taps inside the input, or with countIncludePad = 1 the
+   * taps inside the padded extent [-padT, h + padB) x [-padL, w + padR) (PyTorch / ONNX semantics).
+   */
+  f32_avgpool(
+    x: number, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+    padT: number, padB: number, padL: number, padR: number, oh: number, ow: number,
+    countIncludePad: number, out: number,
+  ): void;
+  /** (n, hw, c) -> (n, c) mean. */
+  f32_global_avgpool(x: number, n: number, hw: number, c: number, out: number): void;
+  /** (n, hw, c) -> (n, c) max. */
+  f32_global_maxpool(x: number, n: number, hw: number, c: number, out: number): void;
+
+  f32_add(a: number, b: number, out: number, len: number): void;
+  f32_mul(a: number, b: number, out: number, len: number): void;
+  f32_relu(x: number, out: number, len: number): void;
+  f32_relu6(x: number, out: number, len: number): void;
+  f32_leaky_relu(x: number, out: number, len: number, alpha: number): void;
+  f32_clip(x: number, out: number, len: number, min: number, max: number): void;
+  f32_sigmoid(x: number, out: number, len: number): void;
+  f32_tanh(x: number, out: number, len: number): void;
+  /** Softmax over the last axis of a (rows, cols) matrix. */
+  f32_softmax(x: number, rows: number, cols: number, out: number): void;
+  /** out[r, ch] = x[r, ch] * scale[ch] + shift[ch]: batch norm at inference. */
+  f32_scale_shift(x: number, rows: number, c: number, scale: number, shift: number, out: number): void;
+  /** Per batch, (rows, cols) -> (cols, rows): NCHW <-> NHWC with rows/cols = C/HW or HW/C. */
+  f32_transpose(x: number, batch: number, rows: number, cols: number, out: number): void;
+  /** out[r, cOff + ch] = x[r, ch] for ch < cx, out has cOut channels: one input of a channel concat. */
+  f32_copy_channels(x: number, rows: number, cx: number, out: number, cOut: number, cOff: number): void;
+  /**
+   * Spatial padding of NHWC. mode 0 = constant `value`, 1 = reflect (no edge repeat),
+   * 2 = edge, 3 = circular. out is (n, h + padT + padB, w + padL + padR, c).
+   */
+  f32_pad(
+    x: number, n: number, h: number, w: number, c: number,
+    padT: number, padB: number, padL: number, padR: number,
+    mode: number, value: number, out: number,
+  ): void;
+}
+
+export type KernelName = Exclude<keyof KernelExports, 'heap_base' | 'flavor'>;
+
+export const PAD_MODE = { constant: 0, reflect: 1, edge: 2, circular: 3 } as const;

@@ -1,0 +1,11 @@
+export type { KernelExports, KernelName } from './abi.js';
+export { PAD_MODE } from './abi.js';
+export { detectFeatures, type WasmFeatures } from './features.js';
+export {
+  compileKernels,
+  instantiateKernels,
+  defaultWasmUrl,
+  WASM_FILES,
+  type WasmSource,
+  type Flavor,
+} from './load.js';
