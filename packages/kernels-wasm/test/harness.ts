@@ -14,7 +14,7 @@ export interface Harness {
   memory: WebAssembly.Memory;
   /** Copies `data` into fresh memory (64-byte aligned) and returns its address. */
   put(data: Float32Array | number[]): number;
-  /** Reserves `floats` floats filled with `fill` (NaN by default, so unwritten outputs show). */
+  /** Reserves `floats` floats filled with `fill` (UNWRITTEN by default, so unwritten outputs show), then a GUARD band. */
   alloc(floats: number, fill?: number): number;
   get(ptr: number, floats: number): Float32Array;
   /** Frees everything allocated so far. */
@@ -31,12 +31,13 @@ export async function loadBuild(flavor: Flavor): Promise<Harness> {
   const k = instance.exports as unknown as KernelExports;
   const base = (k.heap_base() + 63) & ~63;
   let top = base;
-  const alloc = (floats: number, fill = Number.NaN): number => {
+  const alloc = (floats: number, fill = UNWRITTEN): number => {
     const ptr = top;
     top = (top + floats * 4 + 64 + 63) & ~63; // a 64-byte gap catches overruns of one vector
     const need = top + 4096;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-    new Float32Array(memory.buffer, ptr, floats + 16).fill(fill);
+    new Float32Array(memory.buffer, ptr, floats).fill(fill);
+    new Float32Array(memory.buffer, ptr + floats * 4, 16).fill(GUARD);
     return ptr;
   };
   return {
@@ -58,9 +59,16 @@ export async function loadBuild(flavor: Flavor): Promise<Harness> {
   };
 }
 
-/** True when the 16 floats after an output are untouched (the NaN guard `alloc` writes). */
+/**
+ * Finite markers rather than NaN: a kernel that overruns an input reads GUARD and a stray store
+ * then writes a finite value, which a NaN check would not tell from NaN propagated out of a guard.
+ */
+export const UNWRITTEN = -1234.5;
+export const GUARD = -4321.25;
+
+/** True when the 16 floats after a block are untouched (the GUARD band `alloc` writes). */
 export function guardIntact(h: Harness, ptr: number, floats: number): boolean {
-  return h.get(ptr + floats * 4, 16).every((v) => Number.isNaN(v));
+  return h.get(ptr + floats * 4, 16).every((v) => v === GUARD);
 }
 
 /** Deterministic uniform values in [lo, hi) (mulberry32). */

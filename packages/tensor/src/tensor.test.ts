@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultWasmUrl } from '@wcnn/kernels-wasm';
@@ -80,7 +81,7 @@ describe('tensors', () => {
 
   it('reuses freed memory and grows for large tensors', () => {
     const before = memory();
-    for (let i = 0; i < 200; i++) tidy(() => fill([1000 + i], i));
+    for (let i = 0; i < 200; i++) tidy(() => void fill([1000 + i], i));
     expect(memory().wasmBytes).toBe(before.wasmBytes);
     const big = fill([16, 1024, 1024], 1); // 64 MiB: the memory must grow
     expect(memory().wasmBytes).toBeGreaterThanOrEqual(64 * 2 ** 20);
@@ -146,5 +147,41 @@ describe('init', () => {
     await init({ simd: 'baseline' });
     expect(backend().generation).toBe(g + 1);
     expect(memory().numTensors).toBe(0);
+  });
+});
+
+// Node 22 and later have relaxed SIMD without a flag, so only older Node can show the fallback.
+describe.runIf(Number(process.versions.node.split('.')[0]) < 22)('init without relaxed SIMD (Node 20 without the flag)', () => {
+  const entry = new URL('../dist/index.js', import.meta.url).href;
+  const runNode = (code: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+
+  it('falls back to the baseline build with exactly one notice', () => {
+    const r = runNode(`
+      import { init, shutdown, detectFeatures } from '${entry}';
+      console.log(JSON.stringify(detectFeatures()));
+      const a = await init();
+      shutdown();
+      const b = await init();
+      console.log(a.flavor, b.flavor);
+    `);
+    expect(r.status).toBe(0);
+    const [features, flavors] = r.stdout.trim().split('\n');
+    expect(JSON.parse(features)).toEqual({ wasm: true, simd: true, relaxedSimd: false });
+    expect(flavors).toBe('baseline baseline');
+    const notices = r.stderr.trim().split('\n');
+    expect(notices).toEqual([
+      'wcnn: relaxed SIMD is not available in this engine (Node 20 needs --experimental-wasm-relaxed-simd); using the baseline SIMD build',
+    ]);
+  });
+
+  it("fails clearly when 'relaxed' is demanded", () => {
+    const r = runNode(`
+      import { init } from '${entry}';
+      try { await init({ simd: 'relaxed' }); } catch (e) { console.log(e.message); }
+    `);
+    expect(r.stdout.trim()).toBe(
+      "init: simd 'relaxed' was requested but this engine has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use simd 'auto' or 'baseline'",
+    );
   });
 });

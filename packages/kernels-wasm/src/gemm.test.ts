@@ -1,0 +1,116 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FLAVORS, loadBuild, random, type Harness } from '../test/harness.js';
+import { checkOutput, EPILOGUES, putOutput, refGemm, refPackB, SENTINEL } from '../test/reference-gemm-conv.js';
+
+const TOL = { rtol: 1e-5, atol: 1e-5 };
+// Rows of finite data after A and of sentinel after C: a tile that strays past row m reads numbers
+// (not the harness's NaN guard, which would hide the write) and its stores show up as changed values.
+const SPARE_ROWS = 4;
+
+interface GemmCase {
+  name: string;
+  m: number;
+  n: number;
+  k: number;
+  /** Row strides in floats; default: the row length. */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  /** First column of C written, inside rows of ldc floats (a group's slice of a wider output). */
+  cOff?: number;
+  bias: boolean;
+  epilogue: keyof typeof EPILOGUES;
+  /** A values in [-aRange, aRange). */
+  aRange?: number;
+  /** Values on a 1/16 grid: every product and sum is exact in f32, so large k stays within tolerance. */
+  dyadic?: boolean;
+}
+
+function data(n: number, seed: number, range: number, dyadic: boolean): Float32Array {
+  const v = random(n, seed, -range, range);
+  if (dyadic) for (let i = 0; i < n; i++) v[i] = Math.round(v[i] * 16) / 16;
+  return v;
+}
+
+function runGemm(h: Harness, cs: GemmCase, seed: number): void {
+  const { m, n, k } = cs;
+  const lda = cs.lda ?? k;
+  const ldb = cs.ldb ?? n;
+  const cOff = cs.cOff ?? 0;
+  const ldc = cs.ldc ?? cOff + n;
+  const dyadic = cs.dyadic ?? false;
+  const e = EPILOGUES[cs.epilogue];
+  const label = `${h.flavor} ${cs.name} (m ${m}, n ${n}, k ${k})`;
+  h.reset();
+
+  // Padding columns of A and B hold data too: reading them would change the result.
+  const a = data((m + SPARE_ROWS) * lda, seed, cs.aRange ?? 1, dyadic);
+  const b = data(k * ldb, seed + 1, 1, dyadic);
+  const bias = cs.bias ? data(n, seed + 2, 1, dyadic) : null;
+  const pa = h.put(a);
+  const pb = h.put(b);
+  const pbias = bias ? h.put(bias) : 0;
+
+  const size = h.k.f32_gemm_packed_size(k, n);
+  expect(size, `${label}: packed size`).toBe(Math.ceil(n / 8) * 8 * (k + 1));
+  const packed = putOutput(h, size);
+  h.k.f32_gemm_pack_b(pb, ldb, k, n, pbias, packed);
+  checkOutput(h, packed, refPackB(b, ldb, k, n, bias), { rtol: 0, atol: 0 }, `${label}: packed`);
+
+  // C plus SPARE_ROWS rows of sentinel, which the reference leaves as they are.
+  const cLen = (m + SPARE_ROWS) * ldc;
+  const c0 = new Float32Array(cLen).fill(SENTINEL);
+  const pc = putOutput(h, cLen);
+  h.k.f32_gemm(m, n, k, pa, lda, packed, pc + cOff * 4, ldc, e.min, e.max, e.alpha);
+  checkOutput(h, pc, refGemm(m, n, k, a, lda, b, ldb, bias, c0, cOff, ldc, e), TOL, label);
+}
+
+const CASES: GemmCase[] = [
+  { name: 'single element', m: 1, n: 1, k: 1, bias: false, epilogue: 'identity' },
+  { name: 'k = 1 with bias', m: 5, n: 9, k: 1, bias: true, epilogue: 'identity' },
+  { name: 'k = 2', m: 4, n: 8, k: 2, bias: true, epilogue: 'identity' },
+  { name: 'k = 3', m: 7, n: 13, k: 3, bias: false, epilogue: 'identity' },
+  { name: 'k = 4', m: 4, n: 16, k: 4, bias: true, epilogue: 'relu' },
+  { name: 'k = 27 (3x3x3 conv)', m: 9, n: 17, k: 27, bias: true, epilogue: 'relu' },
+  { name: 'k = 64 relu6 clamps both ends', m: 12, n: 24, k: 64, bias: true, epilogue: 'relu6', aRange: 3 },
+  { name: 'leaky alpha 0.1', m: 11, n: 19, k: 37, bias: true, epilogue: 'leaky' },
+  { name: 'relu without bias', m: 6, n: 10, k: 9, bias: false, epilogue: 'relu' },
+  { name: 'large k = 513', m: 9, n: 20, k: 513, bias: true, epilogue: 'identity', dyadic: true },
+  { name: 'large k = 2048', m: 5, n: 9, k: 2048, bias: true, epilogue: 'relu', dyadic: true },
+  { name: 'n > 8, many panels', m: 33, n: 70, k: 77, bias: true, epilogue: 'leaky' },
+  { name: 'square 64', m: 64, n: 64, k: 64, bias: false, epilogue: 'identity' },
+  { name: 'strided A (lda = k + 5)', m: 9, n: 12, k: 10, lda: 15, bias: true, epilogue: 'identity' },
+  { name: 'strided B (ldb = n + 7)', m: 6, n: 11, k: 13, ldb: 18, bias: true, epilogue: 'identity' },
+  { name: 'group slice: columns [8, 20) of 32', m: 9, n: 12, k: 18, lda: 40, ldc: 32, cOff: 8, bias: true, epilogue: 'relu' },
+  { name: 'group slice: columns [3, 10) of 16', m: 7, n: 7, k: 5, ldc: 16, cOff: 3, bias: false, epilogue: 'identity' },
+  { name: 'group slice: last columns [29, 32) of 32', m: 5, n: 3, k: 6, ldc: 32, cOff: 29, bias: true, epilogue: 'relu6', aRange: 4 },
+  { name: 'unaligned C (ldc odd)', m: 10, n: 9, k: 7, ldc: 13, cOff: 1, bias: true, epilogue: 'leaky' },
+];
+
+describe.each(FLAVORS)('f32_gemm (%s build)', (flavor) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await loadBuild(flavor);
+  });
+
+  it.each(CASES)('$name', (cs) => {
+    runGemm(h, cs, 1000 + cs.m * 31 + cs.n * 7 + cs.k);
+  });
+
+  it.each([1, 3, 4, 5, 12])('every m in 1..9 and n in 1..17 for k = %i', (k) => {
+    for (let m = 1; m <= 9; m++) {
+      for (let n = 1; n <= 17; n++) {
+        runGemm(h, { name: 'tail sweep', m, n, k, bias: (m + n) % 2 === 0, epilogue: 'identity' }, m * 100 + n);
+      }
+    }
+  });
+
+  it('every m in 1..9 and n in 1..17 with strided A and C', () => {
+    for (let m = 1; m <= 9; m++) {
+      for (let n = 1; n <= 17; n++) {
+        const cs: GemmCase = { name: 'strided sweep', m, n, k: 6, lda: 9, ldc: n + 6, cOff: 2, bias: true, epilogue: 'leaky' };
+        runGemm(h, cs, m * 100 + n + 5);
+      }
+    }
+  });
+});
