@@ -8,11 +8,20 @@ const lecture = JSON.parse(readFileSync(join(FIXTURES, 'seed/lecture.json'), 'ut
 const ops = JSON.parse(readFileSync(join(FIXTURES, 'ops/manifest.json'), 'utf8'));
 
 describe('output sizes', () => {
-  it.each(lecture.output_shapes.map((c: { padding: string }) => [c.padding, c]))('lecture example (%s)', (_p, c) => {
-    const { input, kernel, strides, padding, dilations, output } = c as Record<string, number[] & string>;
-    const w = window2d(input[0], input[1], [kernel[0], kernel[1]], [strides[0], strides[1]], [dilations[0], dilations[1]], padding as 'valid');
-    expect([w.outH, w.outW]).toEqual(output);
-    expect(convOutputSize(input[0], kernel[0], strides[0], padding as 'valid', dilations[0])).toBe(output[0]);
+  interface ShapeExample {
+    input: [number, number];
+    kernel: [number, number];
+    strides: [number, number];
+    dilations: [number, number];
+    padding: 'valid' | 'same' | 'full';
+    output: [number, number];
+  }
+  const examples: ShapeExample[] = lecture.output_shapes;
+
+  it.each(examples.map((c) => [`${c.padding}, stride ${c.strides[0]}, dilation ${c.dilations[0]}`, c] as const))('lecture example (%s)', (_p, c) => {
+    const w = window2d(c.input[0], c.input[1], c.kernel, c.strides, c.dilations, c.padding);
+    expect([w.outH, w.outW]).toEqual(c.output);
+    expect(convOutputSize(c.input[0], c.kernel[0], c.strides[0], c.padding, c.dilations[0])).toBe(c.output[0]);
   });
 
   it('resolves the pads and output of every conv and pool fixture', () => {
