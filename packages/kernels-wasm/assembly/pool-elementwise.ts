@@ -16,3 +16,5 @@ export { f32_scale_shift } from './f32-scale-shift/nc-wasmsimd';
 export { f32_transpose } from './f32-transpose/4x4-wasmsimd';
 export { f32_copy_channels } from './f32-copy-channels/nc-wasmsimd';
 export { f32_pad } from './f32-pad/nhwc-wasmsimd';
+export { f32_strided_copy } from './f32-strided/copy-6d';
+export { f32_binary_broadcast } from './f32-vbinary/broadcast-6d-wasmsimd';

@@ -108,8 +108,21 @@ export interface KernelExports {
     padT: number, padB: number, padL: number, padR: number,
     mode: number, value: number, out: number,
   ): void;
+
+  /**
+   * out (contiguous, 6 dims) = x[sum_d i_d * strides[d]]: permutes, slices (x offset by the start) and
+   * broadcasts (stride 0). `shape` and `strides` point to 6 i32 (element strides, any sign).
+   */
+  f32_strided_copy(x: number, shape: number, strides: number, out: number): void;
+  /**
+   * out (contiguous, 6 dims) = a op b, NumPy broadcasting as 0 strides. `aStrides`, `bStrides`,
+   * `shape` point to 6 i32. op: BINARY_OP.
+   */
+  f32_binary_broadcast(op: number, a: number, aStrides: number, b: number, bStrides: number, shape: number, out: number): void;
 }
 
 export type KernelName = Exclude<keyof KernelExports, 'heap_base' | 'flavor'>;
+
+export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
 
 export const PAD_MODE = { constant: 0, reflect: 1, edge: 2, circular: 3 } as const;

@@ -1,5 +1,5 @@
 export type { KernelExports, KernelName } from './abi.js';
-export { PAD_MODE } from './abi.js';
+export { PAD_MODE, BINARY_OP } from './abi.js';
 export { detectFeatures, type WasmFeatures } from './features.js';
 export {
   compileKernels,

@@ -1,8 +1,10 @@
-export { conv2d, conv2dGeometry, type Conv2dOptions, type ConvGeometry } from './ops/conv2d.js';
-export { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, type Pool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
-export { dense, type DenseOptions } from './ops/dense.js';
-export { batchNorm, softmax, type BatchNormOptions } from './ops/normalize.js';
-export { relu, relu6, leakyRelu, sigmoid, tanh, clip, add, mul } from './ops/elementwise.js';
-export { flatten, concat, nchwToNhwc, nhwcToNchw, pad2d, type Pad2dOptions } from './ops/layout.js';
+export { conv2d, createConv2d, convGeometry, resolveWindow, type Conv2dOptions, type ConvAttrs, type ConvGeometry } from './ops/conv2d.js';
+export { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, createPool2d, createGlobalPool, poolGeometry, type Pool2dOptions, type AvgPool2dOptions, type PoolAttrs } from './ops/pool.js';
+export { dense, createDense, type DenseOptions } from './ops/dense.js';
+export { batchNorm, softmax, createBatchNorm, createSoftmax, foldBatchNorm, type BatchNormOptions } from './ops/normalize.js';
+export { relu, relu6, leakyRelu, sigmoid, tanh, clip, add, sub, mul, div, broadcastShapes, createUnary, createBinary } from './ops/elementwise.js';
+export { flatten, reshape, concat, transpose, slice, nchwToNhwc, nhwcToNchw, pad2d, createConcat, createTranspose, createSlice, createPad2d, reshapeShape, type Pad2dOptions, type SliceSpec, type PadMode } from './ops/layout.js';
 export { type Activation, type ActivationName } from './activation.js';
 export { type PaddingOption } from './validate.js';
+export { type Operator, type Shape, type WeightData } from './runtime.js';
+export * from './graph/ir.js';

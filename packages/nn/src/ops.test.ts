@@ -84,6 +84,35 @@ describe.each(FLAVORS)('ops on the %s build', (flavor) => {
     });
   });
 
+  it('broadcasts sub, div, add and mul (NumPy rules)', () => {
+    tidy(() => {
+      const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+      const row = tensor([10, 20, 30], [3]);
+      const col = tensor([2, 4], [2, 1]);
+      expect(Array.from(nn.add(x, row).dataSync())).toEqual([11, 22, 33, 14, 25, 36]);
+      expect(Array.from(nn.sub(x, col).dataSync())).toEqual([-1, 0, 1, 0, 1, 2]);
+      expect(Array.from(nn.div(x, col).dataSync())).toEqual([0.5, 1, 1.5, 1, 1.25, 1.5]);
+      expect(Array.from(nn.mul(col, row).dataSync())).toEqual([20, 40, 60, 40, 80, 120]);
+      expect(nn.mul(tensor([3], [1]), x).dataSync()[5]).toBe(18);
+    });
+  });
+
+  it('softmax, concat and slice along any axis; general transposes', () => {
+    tidy(() => {
+      const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+      const s0 = nn.softmax(x, { axis: 0 }).dataSync();
+      expectAllClose(s0, [1, 1, 1, 1, 1, 1].map((_, i) => (i < 3 ? 1 / (1 + Math.exp(3)) : 1 / (1 + Math.exp(-3)))), { rtol: 1e-6, atol: 1e-7 });
+      expect(Array.from(nn.concat([x, x], { axis: 0 }).dataSync())).toEqual([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]);
+      expect(nn.concat([x, x], { axis: 0 }).shape).toEqual([4, 3]);
+      expect(Array.from(nn.slice(x, { starts: [-1, 2], ends: [-3, -4], steps: [-1, -2] }).dataSync())).toEqual([6, 4, 3, 1]);
+      expect(Array.from(nn.slice(x, { starts: [1], ends: [100], axes: [1] }).dataSync())).toEqual([2, 3, 5, 6]);
+      const y = nn.transpose(tensor(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]), [2, 0, 1]);
+      expect(y.shape).toEqual([4, 2, 3]);
+      expect(y.dataSync()[1 * 6 + 1 * 3 + 2]).toBe(1 * 12 + 2 * 4 + 1);
+      expect(nn.reshape(x, [3, -1]).shape).toEqual([3, 2]);
+    });
+  });
+
   it('concat, flatten, layout transposes and pad2d', () => {
     tidy(() => {
       const a = tensor([1, 2, 3, 4], [1, 2, 1, 2]);
@@ -140,10 +169,15 @@ describe('argument errors', () => {
     ['batchNorm missing variance', () => nn.batchNorm(t([2, 3]), { mean: t([3]) } as never), 'batchNorm: variance is required'],
     ['batchNorm shape', () => nn.batchNorm(t([2, 3]), { mean: t([3]), variance: t([2]) }), 'batchNorm: variance must have shape [3] (one per channel), got [2]'],
     ['batchNorm negative variance', () => nn.batchNorm(t([2, 1]), { mean: t([1]), variance: tensor([-1], [1]) }), 'batchNorm: variance + epsilon must be positive, got -1 + 0.001 at channel 0'],
-    ['add shapes', () => nn.add(t([2, 3]), t([3, 2])), 'add: a and b must have the same shape, got [2,3] and [3,2]'],
+    ['add shapes', () => nn.add(t([2, 3]), t([3, 2])), 'add: shapes [2,3] and [3,2] do not broadcast'],
+    ['softmax axis', () => nn.softmax(t([2, 3]), { axis: 2 }), 'softmax: axis must be in [-2, 1], got 2'],
+    ['transpose perm', () => nn.transpose(t([2, 3]), [0, 0]), 'transpose: perm must be a permutation of 0..1, got [0,0]'],
+    ['slice empty', () => nn.slice(t([2, 3]), { starts: [1], ends: [1], axes: [1] }), 'slice: the slice of [2,3] is empty (shape [2,0])'],
+    ['slice step 0', () => nn.slice(t([2, 3]), { starts: [0], ends: [1], steps: [0] }), 'slice: steps must be non-zero integers, got 0'],
+    ['reshape size', () => nn.reshape(t([2, 3]), [4, -1]), 'reshape: cannot reshape [2,3] (6 values) to [4,-1]'],
     ['clip bounds', () => nn.clip(t([2]), { min: 1, max: 0 }), 'clip: min must not exceed max, got min 1, max 0'],
     ['leakyRelu alpha', () => nn.leakyRelu(t([2]), { alpha: 'x' as never }), 'leakyRelu: alpha must be a number, got "x"'],
-    ['concat shapes', () => nn.concat([t([1, 2, 2, 3]), t([1, 2, 3, 3])]), 'concat: tensors[1] has shape [1,2,3,3] but all but the last axis must match tensors[0] [1,2,2,3]'],
+    ['concat shapes', () => nn.concat([t([1, 2, 2, 3]), t([1, 2, 3, 3])]), 'concat: tensors[1] has shape [1,2,3,3] but all axes except 3 must match tensors[0] [1,2,2,3]'],
     ['concat empty', () => nn.concat([]), 'concat: expects a non-empty array of tensors'],
     ['pad2d mode', () => nn.pad2d(t([1, 2, 2, 1]), { pads: [1, 1, 1, 1], mode: 'wrap' as 'edge' }), "pad2d: mode must be one of 'constant', 'reflect', 'edge', 'circular', got \"wrap\""],
     ['pad2d reflect too wide', () => nn.pad2d(t([1, 2, 2, 1]), { pads: [2, 0, 0, 0], mode: 'reflect' }), 'pad2d: reflect padding [2,0,0,0] must be smaller than the 2x2 input'],

@@ -1,9 +1,65 @@
-// What ops share at run time: the kernels, scratch memory and output tensors.
+// What ops share at run time. Every op is an Operator (XNNPACK's create / run split): creating it
+// validates shapes, chooses kernels and prepacks weights once; run() only calls kernels on
+// pointers. A functional op creates, runs once and disposes; a compiled plan keeps its operators.
 import type { KernelExports } from '@wcnn/kernels-wasm';
 import { backend, Tensor } from '@wcnn/tensor';
 
+export type Shape = readonly number[];
+
+export interface Operator {
+  readonly outShapes: Shape[];
+  /** Bytes of scratch memory run() needs. */
+  readonly scratchBytes: number;
+  /** Bytes of memory the operator owns (packed weights, parameters). */
+  readonly ownedBytes: number;
+  run(inputs: readonly number[], outputs: readonly number[], scratch: number): void;
+  dispose(): void;
+}
+
 export function kernels(): KernelExports {
   return backend().kernels;
+}
+
+export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+
+/** Memory an operator owns: allocated at create time, freed by dispose(). */
+export class Owned {
+  private ptrs: number[] = [];
+  bytes = 0;
+
+  alloc(bytes: number): number {
+    const ptr = backend().allocator.alloc(bytes);
+    this.ptrs.push(ptr);
+    this.bytes += bytes;
+    return ptr;
+  }
+
+  f32(data: ArrayLike<number>): number {
+    const ptr = this.alloc(data.length * 4);
+    new Float32Array(backend().memory.buffer, ptr, data.length).set(data);
+    return ptr;
+  }
+
+  /** A copy of a weight (tensor or data) that the operator keeps. */
+  copy(w: WeightData): number {
+    if (!(w instanceof Tensor)) return this.f32(w);
+    const ptr = this.alloc(w.size * 4);
+    new Float32Array(backend().memory.buffer).copyWithin(ptr >> 2, w.ptr() >> 2, (w.ptr() >> 2) + w.size);
+    return ptr;
+  }
+
+  i32(data: ArrayLike<number>): number {
+    const ptr = this.alloc(data.length * 4);
+    new Int32Array(backend().memory.buffer, ptr, data.length).set(data);
+    return ptr;
+  }
+
+  free(): void {
+    const { allocator } = backend();
+    this.ptrs.forEach((p) => allocator.release(p));
+    this.ptrs = [];
+    this.bytes = 0;
+  }
 }
 
 /** Runs `fn` with scratch blocks of the given byte sizes, freed afterwards even if it throws. */
@@ -18,19 +74,41 @@ export function withScratch<T>(bytes: readonly number[], fn: (ptrs: number[]) =>
   }
 }
 
-/** An output tensor that the kernel will fill; disposed again if the kernel call throws. */
-export function output(shape: readonly number[], op: string, run: (ptr: number) => void): Tensor {
-  const out = Tensor.empty(shape, op);
+/** Runs an operator once on tensors: allocates its outputs and scratch, then disposes it. */
+export function execute(op: string, operator: Operator, inputs: readonly Tensor[], names: readonly string[] = ['x']): Tensor[] {
   try {
-    run(out.ptr(op));
-  } catch (e) {
-    out.dispose();
-    throw e;
+    const inPtrs = inputs.map((t, i) => t.ptr(op, names[i] ?? `inputs[${i}]`));
+    const outs = operator.outShapes.map((s) => Tensor.empty(s, op));
+    try {
+      withScratch([operator.scratchBytes], ([scratch]) =>
+        operator.run(inPtrs, outs.map((t) => t.ptr(op)), scratch),
+      );
+    } catch (e) {
+      outs.forEach((t) => t.dispose());
+      throw e;
+    }
+    return outs;
+  } finally {
+    operator.dispose();
   }
-  return out;
 }
 
-/** Copies a small JS array into scratch memory (bias-like per-channel vectors). */
-export function writeF32(ptr: number, data: ArrayLike<number>): void {
-  new Float32Array(backend().memory.buffer, ptr, data.length).set(data);
+/** A weight given as a tensor or as data: a pointer to it while `fn` runs. */
+export type WeightData = Tensor | Float32Array;
+
+export function withWeight<T>(w: WeightData, fn: (ptr: number) => T): T {
+  if (w instanceof Tensor) return fn(w.ptr());
+  return withScratch([w.length * 4], ([ptr]) => {
+    new Float32Array(backend().memory.buffer, ptr, w.length).set(w);
+    return fn(ptr);
+  });
+}
+
+export function weightValues(w: WeightData): Float32Array {
+  return w instanceof Tensor ? w.dataSync() : w;
+}
+
+/** An operator with no weights and no scratch. */
+export function simpleOperator(outShapes: Shape[], run: (inputs: readonly number[], outputs: readonly number[]) => void): Operator {
+  return { outShapes, scratchBytes: 0, ownedBytes: 0, run: (i, o) => run(i, o), dispose: () => {} };
 }

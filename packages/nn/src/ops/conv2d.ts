@@ -1,10 +1,10 @@
-// conv2d: validates, resolves padding, then picks a path once per call:
+// conv2d: validates, resolves padding, then picks a path once, at create time:
 //   depthwise (groups = input channels)   -> f32_dwconv, SIMD over channels
 //   1x1, stride 1, unpadded                -> f32_gemm straight on the NHWC input
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
-import { effectiveKernel, formatShape, window2d, type Tensor } from '@wcnn/tensor';
+import { effectiveKernel, formatShape, padAmounts, type Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
-import { kernels, output, withScratch } from '../runtime.js';
+import { execute, kernels, Owned, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
 
@@ -22,10 +22,43 @@ export interface Conv2dOptions {
   activation?: Activation;
 }
 
+/** Padding as the graph IR also knows it: 'same_lower' puts the odd pixel before (ONNX SAME_LOWER). */
+export type WindowPadding = PaddingOption | 'same_lower';
+
+export interface ConvAttrs {
+  strides: [number, number];
+  dilations: [number, number];
+  padding: WindowPadding;
+  groups: number;
+  padMode: 'zeros' | 'circular';
+  activation?: Activation;
+}
+
 const OPTIONS = ['bias', 'strides', 'padding', 'dilations', 'groups', 'padMode', 'activation'];
 const FLOAT = 4;
 /** im2col rows are produced in chunks of about this many floats, so scratch stays bounded. */
 const IM2COL_CHUNK_FLOATS = 1 << 18;
+
+/** [top, bottom, left, right] and the output size of a 2-D window over (h, w). */
+export function resolveWindow(
+  h: number, w: number, kernel: readonly [number, number], strides: readonly [number, number],
+  dilations: readonly [number, number], padding: WindowPadding,
+): { pads: [number, number, number, number]; oh: number; ow: number } {
+  const axis = (n: number, k: number, s: number, d: number, explicit?: [number, number]): [number, number] => {
+    if (explicit) return explicit;
+    if (padding === 'same_lower') {
+      const [before, after] = padAmounts(n, k, s, 'same', d);
+      return [after, before];
+    }
+    return padAmounts(n, k, s, padding as 'valid', d);
+  };
+  const explicit = Array.isArray(padding);
+  const [t, b] = axis(h, kernel[0], strides[0], dilations[0], explicit ? [padding[0], padding[1]] : undefined);
+  const [l, r] = axis(w, kernel[1], strides[1], dilations[1], explicit ? [padding[2], padding[3]] : undefined);
+  const oh = Math.floor((h + t + b - effectiveKernel(kernel[0], dilations[0])) / strides[0]) + 1;
+  const ow = Math.floor((w + l + r - effectiveKernel(kernel[1], dilations[1])) / strides[1]) + 1;
+  return { pads: [t, b, l, r], oh, ow };
+}
 
 export interface ConvGeometry {
   n: number; h: number; w: number; cin: number;
@@ -36,82 +69,89 @@ export interface ConvGeometry {
   circular: boolean;
 }
 
-/**
- * Validates conv2d arguments against x (N, H, W, Cin) and w (KH, KW, Cin / groups, Cout), in Keras layouts.
- */
-export function conv2dGeometry(x: Tensor, w: Tensor, options: Conv2dOptions, op = 'conv2d'): ConvGeometry {
-  checkOptions(op, options, OPTIONS);
-  checkTensor(op, 'x', x, 4, 'NHWC');
-  checkTensor(op, 'w', w, 4, '[kh, kw, cin/groups, cout]');
-  const [n, h, wd, cin] = x.shape;
-  const [kh, kw, cpg, cout] = w.shape;
-  const groups = options.groups ?? 1;
+/** Checks x (N, H, W, Cin) against w (KH, KW, Cin / groups, Cout) and resolves the window. */
+export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: ConvAttrs, biasShape?: Shape): ConvGeometry {
+  if (xShape.length !== 4) fail(op, `x must be rank 4 (NHWC), but got rank ${xShape.length} (shape ${formatShape(xShape)})`);
+  if (wShape.length !== 4) fail(op, `w must be rank 4 ([kh, kw, cin/groups, cout]), but got rank ${wShape.length} (shape ${formatShape(wShape)})`);
+  const [n, h, wd, cin] = xShape;
+  const [kh, kw, cpg, cout] = wShape;
+  const { groups } = attrs;
   if (!Number.isInteger(groups) || groups < 1) fail(op, `groups must be a positive integer, got ${String(groups)}`);
   if (cin % groups !== 0) fail(op, `groups ${groups} must divide the ${cin} input channels`);
-  if (cout % groups !== 0) fail(op, `groups ${groups} must divide the ${cout} filters (w shape ${formatShape(w.shape)})`);
+  if (cout % groups !== 0) fail(op, `groups ${groups} must divide the ${cout} filters (w shape ${formatShape(wShape)})`);
   if (cpg !== cin / groups) {
     const expected = groups === 1 ? `${cpg}` : `${cpg * groups} (${cpg} per group x ${groups} groups)`;
-    fail(op, `input has ${cin} channels but the filter expects ${expected} (w shape ${formatShape(w.shape)})`);
+    fail(op, `input has ${cin} channels but the filter expects ${expected} (w shape ${formatShape(wShape)})`);
   }
-  const strides = positivePair(op, 'strides', options.strides, [1, 1]);
-  const dilations = positivePair(op, 'dilations', options.dilations, [1, 1]);
-  const padding = paddingOption(op, options.padding, 'valid', ['valid', 'same', 'full', 'circular']);
-  const padMode = options.padMode ?? (padding === 'circular' ? 'circular' : 'zeros');
-  if (padMode !== 'zeros' && padMode !== 'circular') fail(op, `padMode must be 'zeros' or 'circular', got ${JSON.stringify(padMode)}`);
-  if (padding === 'circular' && padMode !== 'circular') fail(op, `padding 'circular' contradicts padMode '${padMode}'`);
-  if (options.bias !== undefined) {
-    const b = checkTensor(op, 'bias', options.bias);
-    if (b.rank !== 1 || b.shape[0] !== cout) fail(op, `bias must have shape [${cout}] (one per filter), got ${formatShape(b.shape)}`);
+  if (biasShape && (biasShape.length !== 1 || biasShape[0] !== cout)) {
+    fail(op, `bias must have shape [${cout}] (one per filter), got ${formatShape(biasShape)}`);
   }
-  const win = window2d(h, wd, [kh, kw], strides, dilations, padding);
-  if (win.outH < 1 || win.outW < 1) {
-    const eh = effectiveKernel(kh, dilations[0]);
-    const ew = effectiveKernel(kw, dilations[1]);
+  const win = resolveWindow(h, wd, [kh, kw], attrs.strides, attrs.dilations, attrs.padding);
+  if (win.oh < 1 || win.ow < 1) {
+    const eh = effectiveKernel(kh, attrs.dilations[0]);
+    const ew = effectiveKernel(kw, attrs.dilations[1]);
     fail(op, `the ${kh}x${kw} filter${eh !== kh || ew !== kw ? ` (dilated to ${eh}x${ew})` : ''} does not fit the ${h}x${wd} input with padding ${formatShape(win.pads)}`);
   }
   return {
     n, h, w: wd, cin, kh, kw, cout, groups,
-    sh: strides[0], sw: strides[1], dh: dilations[0], dw: dilations[1],
-    pads: win.pads, oh: win.outH, ow: win.outW,
-    circular: padMode === 'circular',
+    sh: attrs.strides[0], sw: attrs.strides[1], dh: attrs.dilations[0], dw: attrs.dilations[1],
+    pads: win.pads, oh: win.oh, ow: win.ow,
+    circular: attrs.padMode === 'circular',
   };
 }
 
-/**
- * 2-D convolution of NHWC x (N, H, W, Cin) with Keras-layout filters w (KH, KW, Cin / groups, Cout).
- * Returns (N, OH, OW, Cout).
- */
-export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
-  const g = conv2dGeometry(x, w, options);
-  const act = planActivation('conv2d', options.activation);
-  const xPtr = x.ptr('conv2d', 'x');
-  const wPtr = w.ptr('conv2d', 'w');
-  const bPtr = options.bias ? options.bias.ptr('conv2d', 'bias') : 0;
-  const out = output([g.n, g.oh, g.ow, g.cout], 'conv2d', (yPtr) => {
-    if (g.groups === g.cin && g.groups > 1) depthwise(g, xPtr, wPtr, bPtr, yPtr, act);
-    else gemmConv(g, xPtr, wPtr, bPtr, yPtr, act);
-    if (act.post) applyInPlace(act.post, yPtr, g.n * g.oh * g.ow * g.cout);
-  });
-  return out;
+/** Creates a conv operator: weights (KH, KW, Cin / groups, Cout) are packed (or copied) once. */
+export function createConv2d(op: string, xShape: Shape, wShape: Shape, w: WeightData, bias: WeightData | undefined, attrs: ConvAttrs): Operator {
+  const g = convGeometry(op, xShape, wShape, attrs, bias ? (bias instanceof Float32Array ? [bias.length] : bias.shape) : undefined);
+  const act = planActivation(op, attrs.activation);
+  const owned = new Owned();
+  try {
+    const body = g.groups === g.cin && g.groups > 1 ? depthwise(g, w, bias, act, owned) : gemmConv(g, w, bias, act, owned);
+    const outLen = g.n * g.oh * g.ow * g.cout;
+    return {
+      outShapes: [[g.n, g.oh, g.ow, g.cout]],
+      scratchBytes: body.scratchBytes,
+      ownedBytes: owned.bytes,
+      run: (inputs, outputs, scratch) => {
+        body.run(inputs[0], outputs[0], scratch);
+        if (act.post) applyInPlace(act.post, outputs[0], outLen);
+      },
+      dispose: () => owned.free(),
+    };
+  } catch (e) {
+    owned.free();
+    throw e;
+  }
+}
+
+interface ConvBody {
+  scratchBytes: number;
+  run(x: number, y: number, scratch: number): void;
 }
 
 /** groups = cin: one filter slice per input channel, `cout / cin` outputs each (channel multiplier). */
-function depthwise(g: ConvGeometry, x: number, w: number, bias: number, y: number, act: ActivationPlan): void {
+function depthwise(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
   const k = kernels();
+  // Weights (KH, KW, 1, C * m) are already the kernel's (kh, kw, c) layout.
+  const wPtr = owned.copy(w);
+  const bPtr = bias ? owned.copy(bias) : 0;
   const m = g.cout / g.cin;
-  const run = (src: number) =>
-    k.f32_dwconv(src, g.n, g.h, g.w, g.cout, w, bias, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-      g.pads[0], g.pads[2], g.oh, g.ow, g.circular ? 1 : 0, y, act.min, act.max, act.alpha);
-  if (m === 1) return run(x);
-  // Output channel c * m + j reads input channel c: repeat each input channel m times.
   const rows = g.n * g.h * g.w;
-  withScratch([rows * g.cout * FLOAT], ([xr]) => {
-    k.f32_repeat_channels(x, rows, g.cin, m, xr);
-    run(xr);
-  });
+  const dw = (src: number, y: number) =>
+    k.f32_dwconv(src, g.n, g.h, g.w, g.cout, wPtr, bPtr, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
+      g.pads[0], g.pads[2], g.oh, g.ow, g.circular ? 1 : 0, y, act.min, act.max, act.alpha);
+  if (m === 1) return { scratchBytes: 0, run: (x, y) => dw(x, y) };
+  // Output channel c * m + j reads input channel c: repeat each input channel m times first.
+  return {
+    scratchBytes: rows * g.cout * FLOAT,
+    run: (x, y, scratch) => {
+      k.f32_repeat_channels(x, rows, g.cin, m, scratch);
+      dw(scratch, y);
+    },
+  };
 }
 
-function gemmConv(g: ConvGeometry, x: number, w: number, bias: number, y: number, act: ActivationPlan): void {
+function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
   const k = kernels();
   const cpg = g.cin / g.groups;
   const kpg = g.cout / g.groups;
@@ -119,22 +159,63 @@ function gemmConv(g: ConvGeometry, x: number, w: number, bias: number, y: number
   const rows = g.n * g.oh * g.ow; // GEMM M: output pixels
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pads.every((p) => p === 0);
   const chunk = pointwise ? 0 : Math.min(rows, Math.max(8, Math.floor(IM2COL_CHUNK_FLOATS / depth)));
-  const packedFloats = k.f32_gemm_packed_size(depth, kpg);
-  withScratch([packedFloats * FLOAT, chunk * depth * FLOAT], ([packed, cols]) => {
-    for (let grp = 0; grp < g.groups; grp++) {
-      // Weights (KH, KW, cpg, cout) are a (depth, cout) matrix; this group's columns start at grp * kpg.
-      k.f32_gemm_pack_b(w + grp * kpg * FLOAT, g.cout, depth, kpg, bias ? bias + grp * kpg * FLOAT : 0, packed);
-      const yGroup = y + grp * kpg * FLOAT;
-      if (pointwise) {
-        k.f32_gemm(rows, kpg, depth, x + grp * cpg * FLOAT, g.cin, packed, yGroup, g.cout, act.min, act.max, act.alpha);
-        continue;
+  const packedBytes = k.f32_gemm_packed_size(depth, kpg) * FLOAT;
+  const packed: number[] = [];
+  // Weights (KH, KW, cpg, cout) are a (depth, cout) matrix; group grp's columns start at grp * kpg.
+  withWeight(w, (wPtr) => {
+    const pack = (bPtr: number) => {
+      for (let grp = 0; grp < g.groups; grp++) {
+        const p = owned.alloc(packedBytes);
+        k.f32_gemm_pack_b(wPtr + grp * kpg * FLOAT, g.cout, depth, kpg, bPtr ? bPtr + grp * kpg * FLOAT : 0, p);
+        packed.push(p);
       }
-      for (let r0 = 0; r0 < rows; r0 += chunk) {
-        const count = Math.min(chunk, rows - r0);
-        k.f32_im2col(x, g.n, g.h, g.w, g.cin, grp * cpg, cpg, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-          g.pads[0], g.pads[2], g.oh, g.ow, g.circular ? 1 : 0, r0, count, cols);
-        k.f32_gemm(count, kpg, depth, cols, depth, packed, yGroup + r0 * g.cout * FLOAT, g.cout, act.min, act.max, act.alpha);
-      }
-    }
+    };
+    if (bias) withWeight(bias, pack);
+    else pack(0);
   });
+  const circular = g.circular ? 1 : 0;
+  return {
+    scratchBytes: chunk * depth * FLOAT,
+    run: (x, y, cols) => {
+      for (let grp = 0; grp < g.groups; grp++) {
+        const yGroup = y + grp * kpg * FLOAT;
+        if (pointwise) {
+          k.f32_gemm(rows, kpg, depth, x + grp * cpg * FLOAT, g.cin, packed[grp], yGroup, g.cout, act.min, act.max, act.alpha);
+          continue;
+        }
+        for (let r0 = 0; r0 < rows; r0 += chunk) {
+          const count = Math.min(chunk, rows - r0);
+          k.f32_im2col(x, g.n, g.h, g.w, g.cin, grp * cpg, cpg, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
+            g.pads[0], g.pads[2], g.oh, g.ow, circular, r0, count, cols);
+          k.f32_gemm(count, kpg, depth, cols, depth, packed[grp], yGroup + r0 * g.cout * FLOAT, g.cout, act.min, act.max, act.alpha);
+        }
+      }
+    },
+  };
+}
+
+/** Public options -> IR attributes, with the checks and messages of the functional op. */
+export function convAttrsFromOptions(op: string, options: Conv2dOptions): ConvAttrs {
+  checkOptions(op, options, OPTIONS);
+  const strides = positivePair(op, 'strides', options.strides, [1, 1]);
+  const dilations = positivePair(op, 'dilations', options.dilations, [1, 1]);
+  const padding = paddingOption(op, options.padding, 'valid', ['valid', 'same', 'full', 'circular']);
+  const padMode = options.padMode ?? (padding === 'circular' ? 'circular' : 'zeros');
+  if (padMode !== 'zeros' && padMode !== 'circular') fail(op, `padMode must be 'zeros' or 'circular', got ${JSON.stringify(padMode)}`);
+  if (padding === 'circular' && padMode !== 'circular') fail(op, `padding 'circular' contradicts padMode '${padMode}'`);
+  const groups = options.groups ?? 1;
+  return { strides, dilations, padding, groups, padMode, activation: options.activation };
+}
+
+/**
+ * 2-D convolution of NHWC x (N, H, W, Cin) with Keras-layout filters w (KH, KW, Cin / groups, Cout).
+ * Returns (N, OH, OW, Cout).
+ */
+export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const attrs = convAttrsFromOptions(op, options);
+  checkTensor(op, 'x', x);
+  checkTensor(op, 'w', w);
+  if (options.bias !== undefined) checkTensor(op, 'bias', options.bias);
+  return execute(op, createConv2d(op, x.shape, w.shape, w, options.bias, attrs), [x])[0];
 }

@@ -1,7 +1,7 @@
-// Fully connected layer: (N, in) x (in, out) + bias, on the packed GEMM.
+// Fully connected layer: (..., in) x (in, out) + bias, on the packed GEMM.
 import { formatShape, type Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation } from '../activation.js';
-import { kernels, output, withScratch } from '../runtime.js';
+import { execute, kernels, Owned, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
 import { checkOptions, checkTensor, fail } from '../validate.js';
 
@@ -11,6 +11,38 @@ export interface DenseOptions {
   activation?: Activation;
 }
 
+/** Weights (in, out) and bias are packed once; rows of x are everything but its last axis. */
+export function createDense(op: string, xShape: Shape, wShape: Shape, w: WeightData, bias: WeightData | undefined, activation?: Activation): Operator {
+  if (xShape.length < 2) fail(op, `x must have a batch axis and a feature axis, got shape ${formatShape(xShape)}`);
+  if (wShape.length !== 2) fail(op, `w must be rank 2 ([in, out]), but got rank ${wShape.length} (shape ${formatShape(wShape)})`);
+  const features = xShape[xShape.length - 1];
+  const [inputs, units] = wShape;
+  if (features !== inputs) fail(op, `x has ${features} features but w expects ${inputs} (w shape ${formatShape(wShape)})`);
+  const biasLen = bias === undefined ? undefined : bias instanceof Float32Array ? bias.length : bias.size;
+  if (bias !== undefined && biasLen !== units) {
+    fail(op, `bias must have shape [${units}] (one per unit), got ${formatShape(bias instanceof Float32Array ? [bias.length] : bias.shape)}`);
+  }
+  const act = planActivation(op, activation);
+  const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const k = kernels();
+  const owned = new Owned();
+  const packed = owned.alloc(k.f32_gemm_packed_size(inputs, units) * 4);
+  withWeight(w, (wPtr) => {
+    if (bias) withWeight(bias, (bPtr) => k.f32_gemm_pack_b(wPtr, units, inputs, units, bPtr, packed));
+    else k.f32_gemm_pack_b(wPtr, units, inputs, units, 0, packed);
+  });
+  return {
+    outShapes: [[...xShape.slice(0, -1), units]],
+    scratchBytes: 0,
+    ownedBytes: owned.bytes,
+    run: ([x], [y]) => {
+      k.f32_gemm(rows, units, inputs, x, inputs, packed, y, units, act.min, act.max, act.alpha);
+      if (act.post) applyInPlace(act.post, y, rows * units);
+    },
+    dispose: () => owned.free(),
+  };
+}
+
 /** x (N, in) times w (in, out) (Keras layout), plus bias. Returns (N, out). */
 export function dense(x: Tensor, w: Tensor, options: DenseOptions = {}): Tensor {
   const op = 'dense';
@@ -18,20 +50,6 @@ export function dense(x: Tensor, w: Tensor, options: DenseOptions = {}): Tensor 
   checkTensor(op, 'x', x);
   if (x.rank !== 2) fail(op, `x must be rank 2 [batch, features], but got rank ${x.rank} (shape ${formatShape(x.shape)}); flatten it first`);
   checkTensor(op, 'w', w, 2, '[in, out]');
-  const [n, features] = x.shape;
-  const [inputs, units] = w.shape;
-  if (features !== inputs) fail(op, `x has ${features} features but w expects ${inputs} (w shape ${formatShape(w.shape)})`);
-  if (options.bias !== undefined) {
-    const b = checkTensor(op, 'bias', options.bias);
-    if (b.rank !== 1 || b.shape[0] !== units) fail(op, `bias must have shape [${units}] (one per unit), got ${formatShape(b.shape)}`);
-  }
-  const act = planActivation(op, options.activation);
-  const k = kernels();
-  return output([n, units], op, (y) =>
-    withScratch([k.f32_gemm_packed_size(inputs, units) * 4], ([packed]) => {
-      k.f32_gemm_pack_b(w.ptr(), units, inputs, units, options.bias ? options.bias.ptr() : 0, packed);
-      k.f32_gemm(n, units, inputs, x.ptr(), inputs, packed, y, units, act.min, act.max, act.alpha);
-      if (act.post) applyInPlace(act.post, y, n * units);
-    }),
-  );
+  if (options.bias !== undefined) checkTensor(op, 'bias', options.bias);
+  return execute(op, createDense(op, x.shape, w.shape, w, options.bias, options.activation), [x])[0];
 }

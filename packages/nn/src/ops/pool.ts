@@ -1,6 +1,7 @@
 // Max and average pooling over NHWC windows, and global pools to (N, C).
-import { effectiveKernel, formatShape, window2d, type Tensor } from '@wcnn/tensor';
-import { kernels, output } from '../runtime.js';
+import { effectiveKernel, formatShape, type Tensor } from '@wcnn/tensor';
+import { execute, kernels, simpleOperator, type Operator, type Shape } from '../runtime.js';
+import { resolveWindow, type WindowPadding } from './conv2d.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
 
 export interface Pool2dOptions {
@@ -19,37 +20,20 @@ export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
 }
 
-interface PoolGeometry {
+export interface PoolAttrs {
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  padding: WindowPadding;
+  ceilMode: boolean;
+  countIncludePad?: boolean;
+}
+
+export interface PoolGeometry {
   n: number; h: number; w: number; c: number;
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
   pads: [number, number, number, number];
   oh: number; ow: number;
-}
-
-function poolGeometry(op: string, x: Tensor, options: Pool2dOptions, known: string[]): PoolGeometry {
-  if (options === undefined || options === null || typeof options !== 'object') fail(op, 'options with a kernel size are required, e.g. { kernel: [2, 2] }');
-  checkOptions(op, options, known);
-  checkTensor(op, 'x', x, 4, 'NHWC');
-  const [n, h, w, c] = x.shape;
-  const kernel = positivePair(op, 'kernel', options.kernel);
-  const strides = positivePair(op, 'strides', options.strides, kernel);
-  const dilations = positivePair(op, 'dilations', options.dilations, [1, 1]);
-  const padding = paddingOption(op, options.padding, 'valid', ['valid', 'same', 'full']);
-  if (options.ceilMode !== undefined && typeof options.ceilMode !== 'boolean') fail(op, `ceilMode must be a boolean, got ${JSON.stringify(options.ceilMode)}`);
-  const win = window2d(h, w, kernel, strides, dilations, padding);
-  const [t, b, l, r] = win.pads;
-  const eh = effectiveKernel(kernel[0], dilations[0]);
-  const ew = effectiveKernel(kernel[1], dilations[1]);
-  if (Math.max(t, b) >= eh || Math.max(l, r) >= ew) {
-    fail(op, `padding ${formatShape(win.pads)} must be smaller than the ${eh}x${ew} window, or some windows would hold only padding`);
-  }
-  let { outH: oh, outW: ow } = win;
-  if (options.ceilMode) {
-    oh = ceilOut(h, t, b, eh, strides[0]);
-    ow = ceilOut(w, l, r, ew, strides[1]);
-  }
-  if (oh < 1 || ow < 1) fail(op, `the ${eh}x${ew} window does not fit the ${h}x${w} input with padding ${formatShape(win.pads)}`);
-  return { n, h, w, c, kh: kernel[0], kw: kernel[1], sh: strides[0], sw: strides[1], dh: dilations[0], dw: dilations[1], pads: win.pads, oh, ow };
 }
 
 /** PyTorch's ceil_mode: round up, but the last window must start inside the input or the leading padding. */
@@ -59,34 +43,82 @@ function ceilOut(size: number, before: number, after: number, k: number, s: numb
   return out;
 }
 
+export function poolGeometry(op: string, xShape: Shape, a: PoolAttrs): PoolGeometry {
+  if (xShape.length !== 4) fail(op, `x must be rank 4 (NHWC), but got rank ${xShape.length} (shape ${formatShape(xShape)})`);
+  const [n, h, w, c] = xShape;
+  const win = resolveWindow(h, w, a.kernel, a.strides, a.dilations, a.padding);
+  const [t, b, l, r] = win.pads;
+  const eh = effectiveKernel(a.kernel[0], a.dilations[0]);
+  const ew = effectiveKernel(a.kernel[1], a.dilations[1]);
+  if (Math.max(t, b) >= eh || Math.max(l, r) >= ew) {
+    fail(op, `padding ${formatShape(win.pads)} must be smaller than the ${eh}x${ew} window, or some windows would hold only padding`);
+  }
+  const oh = a.ceilMode ? ceilOut(h, t, b, eh, a.strides[0]) : win.oh;
+  const ow = a.ceilMode ? ceilOut(w, l, r, ew, a.strides[1]) : win.ow;
+  if (oh < 1 || ow < 1) fail(op, `the ${eh}x${ew} window does not fit the ${h}x${w} input with padding ${formatShape(win.pads)}`);
+  return { n, h, w, c, kh: a.kernel[0], kw: a.kernel[1], sh: a.strides[0], sw: a.strides[1], dh: a.dilations[0], dw: a.dilations[1], pads: win.pads, oh, ow };
+}
+
+export function createPool2d(op: string, kind: 'max' | 'avg', xShape: Shape, attrs: PoolAttrs): Operator {
+  const g = poolGeometry(op, xShape, attrs);
+  const [t, b, l, r] = g.pads;
+  const k = kernels();
+  const cip = attrs.countIncludePad ? 1 : 0;
+  return simpleOperator([[g.n, g.oh, g.ow, g.c]], ([x], [y]) => {
+    if (kind === 'max') k.f32_maxpool(x, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, t, l, g.oh, g.ow, y);
+    else k.f32_avgpool(x, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, t, b, l, r, g.oh, g.ow, cip, y);
+  });
+}
+
 const POOL_OPTIONS = ['kernel', 'strides', 'padding', 'dilations', 'ceilMode'];
+
+function poolAttrsFromOptions(op: string, x: Tensor, options: AvgPool2dOptions, known: string[]): PoolAttrs {
+  if (options === undefined || options === null || typeof options !== 'object') fail(op, 'options with a kernel size are required, e.g. { kernel: [2, 2] }');
+  checkOptions(op, options, known);
+  checkTensor(op, 'x', x, 4, 'NHWC');
+  const kernel = positivePair(op, 'kernel', options.kernel);
+  const ceilMode = options.ceilMode ?? false;
+  if (typeof ceilMode !== 'boolean') fail(op, `ceilMode must be a boolean, got ${JSON.stringify(ceilMode)}`);
+  const countIncludePad = options.countIncludePad ?? false;
+  if (typeof countIncludePad !== 'boolean') fail(op, `countIncludePad must be a boolean, got ${JSON.stringify(countIncludePad)}`);
+  return {
+    kernel,
+    strides: positivePair(op, 'strides', options.strides, kernel),
+    dilations: positivePair(op, 'dilations', options.dilations, [1, 1]),
+    padding: paddingOption(op, options.padding, 'valid', ['valid', 'same', 'full']),
+    ceilMode,
+    countIncludePad,
+  };
+}
 
 /** Max over each window; padding never wins. (N, H, W, C) -> (N, OH, OW, C). */
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
-  const g = poolGeometry('maxPool2d', x, options, POOL_OPTIONS);
-  return output([g.n, g.oh, g.ow, g.c], 'maxPool2d', (y) =>
-    kernels().f32_maxpool(x.ptr(), g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pads[0], g.pads[2], g.oh, g.ow, y),
-  );
+  const attrs = poolAttrsFromOptions('maxPool2d', x, options, POOL_OPTIONS);
+  return execute('maxPool2d', createPool2d('maxPool2d', 'max', x.shape, attrs), [x])[0];
 }
 
 /** Mean over each window. (N, H, W, C) -> (N, OH, OW, C). */
 export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
-  const g = poolGeometry('avgPool2d', x, options, [...POOL_OPTIONS, 'countIncludePad']);
-  const cip = options.countIncludePad ?? false;
-  if (typeof cip !== 'boolean') fail('avgPool2d', `countIncludePad must be a boolean, got ${JSON.stringify(cip)}`);
-  const [t, b, l, r] = g.pads;
-  return output([g.n, g.oh, g.ow, g.c], 'avgPool2d', (y) =>
-    kernels().f32_avgpool(x.ptr(), g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, t, b, l, r, g.oh, g.ow, cip ? 1 : 0, y),
+  const attrs = poolAttrsFromOptions('avgPool2d', x, options, [...POOL_OPTIONS, 'countIncludePad']);
+  return execute('avgPool2d', createPool2d('avgPool2d', 'avg', x.shape, attrs), [x])[0];
+}
+
+/** (N, H, W, C) -> (N, C), or (N, 1, 1, C) with keepDims. */
+export function createGlobalPool(op: string, kind: 'max' | 'avg', xShape: Shape, keepDims = false): Operator {
+  if (xShape.length !== 4) fail(op, `x must be rank 4 (NHWC), but got rank ${xShape.length} (shape ${formatShape(xShape)})`);
+  const [n, h, w, c] = xShape;
+  const k = kernels();
+  return simpleOperator([keepDims ? [n, 1, 1, c] : [n, c]], ([x], [y]) =>
+    kind === 'max' ? k.f32_global_maxpool(x, n, h * w, c, y) : k.f32_global_avgpool(x, n, h * w, c, y),
   );
 }
 
-function globalPool(op: string, kernel: 'f32_global_avgpool' | 'f32_global_maxpool', x: Tensor): Tensor {
+function globalPool(op: string, kind: 'max' | 'avg', x: Tensor): Tensor {
   checkTensor(op, 'x', x, 4, 'NHWC');
-  const [n, h, w, c] = x.shape;
-  return output([n, c], op, (y) => kernels()[kernel](x.ptr(), n, h * w, c, y));
+  return execute(op, createGlobalPool(op, kind, x.shape), [x])[0];
 }
 
 /** Mean over H and W: (N, H, W, C) -> (N, C). */
-export const globalAvgPool2d = (x: Tensor): Tensor => globalPool('globalAvgPool2d', 'f32_global_avgpool', x);
+export const globalAvgPool2d = (x: Tensor): Tensor => globalPool('globalAvgPool2d', 'avg', x);
 /** Max over H and W: (N, H, W, C) -> (N, C). */
-export const globalMaxPool2d = (x: Tensor): Tensor => globalPool('globalMaxPool2d', 'f32_global_maxpool', x);
+export const globalMaxPool2d = (x: Tensor): Tensor => globalPool('globalMaxPool2d', 'max', x);

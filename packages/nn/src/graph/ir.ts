@@ -1,0 +1,109 @@
+/**
+ * The graph IR: what the ONNX importer and the Keras-style layers both produce, and what
+ * `compile()` turns into a plan. All values are float32. 4-D activations are NHWC; weights use the
+ * Keras layouts (conv [kh, kw, cin/groups, cout], dense [in, out]). Importers translate layouts at
+ * the edges (ONNX: NCHW inputs get a `transpose` node, OIHW weights are permuted at import).
+ *
+ * Nodes are listed in topological order. Each node names its input values (graph inputs, constants
+ * or outputs of earlier nodes) and its outputs. Optional inputs are omitted (not empty strings).
+ */
+import type { Activation } from '../activation.js';
+
+/** Padding of a 2-D window: 'same_lower' is ONNX SAME_LOWER (the odd pixel before). */
+export type WindowPadding = 'valid' | 'same' | 'same_lower' | 'full' | readonly [number, number, number, number];
+
+export interface Conv2dAttrs {
+  strides: [number, number];
+  dilations: [number, number];
+  padding: WindowPadding;
+  groups: number;
+  padMode: 'zeros' | 'circular';
+  activation?: Activation;
+}
+
+export interface Pool2dAttrs {
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  padding: WindowPadding;
+  ceilMode: boolean;
+  /** avgPool2d only. */
+  countIncludePad?: boolean;
+}
+
+/** Every op, its inputs (in order) and attributes. */
+export interface OpSpecs {
+  /** [x (N,H,W,Cin), w const (kh,kw,Cin/groups,Cout), b? const (Cout)] -> (N,OH,OW,Cout) */
+  conv2d: Conv2dAttrs;
+  /** [x (N,H,W,C)] -> (N,OH,OW,C) */
+  maxPool2d: Pool2dAttrs;
+  avgPool2d: Pool2dAttrs;
+  /** [x (N,H,W,C)] -> (N,C), or (N,1,1,C) with keepDims */
+  globalAvgPool2d: { keepDims: boolean };
+  globalMaxPool2d: { keepDims: boolean };
+  /** [x (..., in), w const (in,out), b? const (out)] -> (..., out) */
+  dense: { activation?: Activation };
+  /** [x (..., C), gamma, beta, mean, variance] all const (C) */
+  batchNorm: { epsilon: number };
+  /** [a, b] with NumPy broadcasting */
+  add: Record<string, never>;
+  sub: Record<string, never>;
+  mul: Record<string, never>;
+  div: Record<string, never>;
+  relu: Record<string, never>;
+  relu6: Record<string, never>;
+  leakyRelu: { alpha: number };
+  clip: { min: number; max: number };
+  sigmoid: Record<string, never>;
+  tanh: Record<string, never>;
+  identity: Record<string, never>;
+  /** over one axis (negative counts from the end) */
+  softmax: { axis: number };
+  /** [...inputs] along one axis */
+  concat: { axis: number };
+  /** (N, ...) -> (N, product of the rest), memory order */
+  flatten: Record<string, never>;
+  /** memory order; one entry may be -1 (inferred); 0 copies the input's dimension (ONNX) */
+  reshape: { shape: number[] };
+  /** out axis i = in axis perm[i] */
+  transpose: { perm: number[] };
+  /** per axis: begin pads then end pads (2 * rank numbers, ONNX order) */
+  pad: { pads: number[]; mode: 'constant' | 'reflect' | 'edge' | 'circular'; value: number };
+  /** ONNX Slice semantics with resolved constant starts/ends/axes/steps */
+  slice: { starts: number[]; ends: number[]; axes: number[]; steps: number[] };
+}
+
+export type OpType = keyof OpSpecs;
+
+export interface Node<T extends OpType = OpType> {
+  name: string;
+  op: T;
+  inputs: string[];
+  outputs: string[];
+  attrs: OpSpecs[T];
+}
+
+export interface Constant {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface GraphInput {
+  name: string;
+  /** null: any size (a batch dimension, say); fixed when compiled for concrete shapes. */
+  shape: Array<number | null>;
+}
+
+export interface Graph {
+  name: string;
+  inputs: GraphInput[];
+  outputs: string[];
+  nodes: Node[];
+  constants: Map<string, Constant>;
+}
+
+export const OP_TYPES: readonly OpType[] = [
+  'conv2d', 'maxPool2d', 'avgPool2d', 'globalAvgPool2d', 'globalMaxPool2d', 'dense', 'batchNorm',
+  'add', 'sub', 'mul', 'div', 'relu', 'relu6', 'leakyRelu', 'clip', 'sigmoid', 'tanh', 'identity',
+  'softmax', 'concat', 'flatten', 'reshape', 'transpose', 'pad', 'slice',
+];
