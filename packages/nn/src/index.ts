@@ -8,3 +8,5 @@ export { type Activation, type ActivationName } from './activation.js';
 export { type PaddingOption } from './validate.js';
 export { type Operator, type Shape, type WeightData } from './runtime.js';
 export * from './graph/ir.js';
+export { compile, inferShapes, resolveInputShapes, Plan, type CompileOptions, type PlanStats } from './graph/compile.js';
+export { GraphModel, type ModelInputs } from './graph/model.js';

@@ -14,8 +14,9 @@ const allTensors = new Set<Tensor>();
 /** tidy() scopes, innermost last: each tracks the tensors created inside it. */
 const scopes: Array<Set<Tensor>> = [];
 
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+/** [1,224,224,3]; unknown dimensions print as null. */
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : d)).join(',')}]`;
 }
 
 function checkShape(op: string, shape: readonly number[]): number {

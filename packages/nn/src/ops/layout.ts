@@ -130,7 +130,7 @@ export interface SliceSpec {
 }
 
 /** ONNX Slice semantics: negative indices count from the end, bounds clamp, steps may be negative. */
-export function createSlice(op: string, shape: Shape, spec: SliceSpec): Operator {
+export function sliceGeometry(op: string, shape: Shape, spec: SliceSpec): { begin: number[]; step: number[]; out: number[] } {
   const rank = shape.length;
   const axes = spec.axes ?? spec.starts.map((_, i) => i);
   const steps = spec.steps ?? spec.starts.map(() => 1);
@@ -141,13 +141,13 @@ export function createSlice(op: string, shape: Shape, spec: SliceSpec): Operator
   const begin = shape.map(() => 0);
   const step = shape.map(() => 1);
   const out = [...shape];
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
   axes.forEach((a, i) => {
     const ax = a < 0 ? a + rank : a;
     if (!Number.isInteger(ax) || ax < 0 || ax >= rank) fail(op, `axis ${a} is out of range for rank ${rank}`);
     const n = shape[ax];
     const s = steps[i];
     if (!Number.isInteger(s) || s === 0) fail(op, `steps must be non-zero integers, got ${s}`);
-    const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
     let st = spec.starts[i] < 0 ? spec.starts[i] + n : spec.starts[i];
     let en = spec.ends[i] < 0 ? spec.ends[i] + n : spec.ends[i];
     if (s > 0) {
@@ -163,6 +163,11 @@ export function createSlice(op: string, shape: Shape, spec: SliceSpec): Operator
     step[ax] = s;
   });
   if (out.some((d) => d < 1)) fail(op, `the slice of ${formatShape(shape)} is empty (shape ${formatShape(out)})`);
+  return { begin, step, out };
+}
+
+export function createSlice(op: string, shape: Shape, spec: SliceSpec): Operator {
+  const { begin, step, out } = sliceGeometry(op, shape, spec);
   const strides = contiguousStrides(shape);
   const offset = begin.reduce((sum, b, d) => sum + b * strides[d], 0) * 4;
   const owned = new Owned();

@@ -1,0 +1,162 @@
+// The compiled plan against the functional ops run one by one (the reference path), plus folding,
+// fusion, buffer sharing, memory, and errors.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { memory, tensor, tidy, type Tensor } from '@wcnn/tensor';
+import { FLAVORS, expectAllClose, random, useBuild } from '../../test/setup.js';
+import * as nn from '../index.js';
+import { compile, GraphModel, type Constant, type Graph, type Node } from '../index.js';
+
+const c = (shape: number[], seed: number, lo = -0.5, hi = 0.5): Constant => ({ data: random(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape });
+const t = (k: Constant): Tensor => tensor(k.data, k.shape);
+
+/** A small residual network: conv-BN-relu, a second conv, a residual add, pooling, dense, softmax. */
+function residualGraph(inputShape: Array<number | null> = [null, 9, 7, 3]): Graph {
+  const constants = new Map<string, Constant>([
+    ['w1', c([3, 3, 3, 8], 1)], ['b1', c([8], 2)],
+    ['g', c([8], 3, 0.5, 1.5)], ['be', c([8], 4)], ['m', c([8], 5)], ['v', c([8], 6, 0.5, 2)],
+    ['w2', c([3, 3, 8, 8], 7)],
+    ['wd', c([8, 5], 8)], ['bd', c([5], 9)],
+    ['shift', c([8], 10)],
+  ]);
+  const nodes: Node[] = [
+    { name: 'conv1', op: 'conv2d', inputs: ['x', 'w1', 'b1'], outputs: ['c1'], attrs: { strides: [1, 1], dilations: [1, 1], padding: 'same', groups: 1, padMode: 'zeros' } },
+    { name: 'bn1', op: 'batchNorm', inputs: ['c1', 'g', 'be', 'm', 'v'], outputs: ['n1'], attrs: { epsilon: 1e-3 } },
+    { name: 'relu1', op: 'relu', inputs: ['n1'], outputs: ['r1'], attrs: {} },
+    { name: 'conv2', op: 'conv2d', inputs: ['r1', 'w2'], outputs: ['c2'], attrs: { strides: [1, 1], dilations: [1, 1], padding: 'same', groups: 1, padMode: 'zeros' } },
+    { name: 'add', op: 'add', inputs: ['c2', 'r1'], outputs: ['s'], attrs: {} },
+    { name: 'bias', op: 'add', inputs: ['s', 'shift'], outputs: ['s2'], attrs: {} },
+    { name: 'relu2', op: 'relu', inputs: ['s2'], outputs: ['r2'], attrs: {} },
+    { name: 'pool', op: 'maxPool2d', inputs: ['r2'], outputs: ['p'], attrs: { kernel: [2, 2], strides: [2, 2], dilations: [1, 1], padding: 'valid', ceilMode: true } },
+    { name: 'gap', op: 'globalAvgPool2d', inputs: ['p'], outputs: ['gp'], attrs: { keepDims: false } },
+    { name: 'fc', op: 'dense', inputs: ['gp', 'wd', 'bd'], outputs: ['logits'], attrs: {} },
+    { name: 'sm', op: 'softmax', inputs: ['logits'], outputs: ['y'], attrs: { axis: -1 } },
+  ];
+  return { name: 'residual', inputs: [{ name: 'x', shape: inputShape }], outputs: ['y', 'p'], nodes, constants };
+}
+
+function reference(g: Graph, x: Tensor): { y: Tensor; p: Tensor } {
+  const k = (name: string) => t(g.constants.get(name)!);
+  const c1 = nn.conv2d(x, k('w1'), { bias: k('b1'), padding: 'same' });
+  const r1 = nn.relu(nn.batchNorm(c1, { gamma: k('g'), beta: k('be'), mean: k('m'), variance: k('v'), epsilon: 1e-3 }));
+  const c2 = nn.conv2d(r1, k('w2'), { padding: 'same' });
+  const r2 = nn.relu(nn.add(nn.add(c2, r1), k('shift')));
+  const p = nn.maxPool2d(r2, { kernel: 2, ceilMode: true });
+  const y = nn.softmax(nn.dense(nn.globalAvgPool2d(p), k('wd'), { bias: k('bd') }));
+  return { y, p };
+}
+
+describe.each(FLAVORS)('compiled plans on the %s build', (flavor) => {
+  beforeAll(() => useBuild(flavor));
+
+  it('match the functional ops, with batch norm folded and activations fused', () => {
+    const g = residualGraph();
+    const plan = compile(g, { inputShapes: { x: [2, 9, 7, 3] } });
+    expect(plan.stats.folded).toMatchObject({ batchNorms: 1, activations: 1 });
+    expect(plan.outputs).toEqual([{ name: 'y', shape: [2, 5] }, { name: 'p', shape: [2, 5, 4, 8] }]);
+    tidy(() => {
+      const x = tensor(random(2 * 9 * 7 * 3, 11), [2, 9, 7, 3]);
+      const out = plan.run({ x });
+      const ref = reference(g, x);
+      expectAllClose(out.y.dataSync(), ref.y.dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'y');
+      expectAllClose(out.p.dataSync(), ref.p.dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'p');
+    });
+    plan.dispose();
+  });
+
+  it('shares activation memory by liveness: a chain needs about its two largest values', () => {
+    const constants = new Map<string, Constant>();
+    const nodes: Node[] = [];
+    let prev = 'x';
+    for (let i = 0; i < 6; i++) {
+      constants.set(`w${i}`, c([3, 3, i === 0 ? 3 : 16, 16], 20 + i));
+      nodes.push({ name: `conv${i}`, op: 'conv2d', inputs: [prev, `w${i}`], outputs: [`c${i}`], attrs: { strides: [1, 1], dilations: [1, 1], padding: 'same', groups: 1, padMode: 'zeros' } });
+      nodes.push({ name: `relu${i}`, op: 'relu', inputs: [`c${i}`], outputs: [`r${i}`], attrs: {} });
+      prev = `r${i}`;
+    }
+    const plan = compile({ name: 'chain', inputs: [{ name: 'x', shape: [1, 32, 32, 3] }], outputs: [prev], nodes, constants });
+    const activation = 32 * 32 * 16 * 4;
+    expect(plan.stats.folded.activations).toBe(6);
+    expect(plan.stats.unsharedBytes).toBe(32 * 32 * 3 * 4 + 6 * activation);
+    expect(plan.stats.arenaBytes).toBe(32 * 32 * 3 * 4 + 2 * activation);
+    plan.dispose();
+  });
+
+  it('folds constant subgraphs, runs layout ops, and returns constants and inputs as outputs', () => {
+    const constants = new Map<string, Constant>([['k', c([2, 3], 12)], ['two', { data: new Float32Array([2]), shape: [1] }]]);
+    const nodes: Node[] = [
+      { name: 'kt', op: 'transpose', inputs: ['k'], outputs: ['kT'], attrs: { perm: [1, 0] } },
+      { name: 'k2', op: 'mul', inputs: ['kT', 'two'], outputs: ['k2'], attrs: {} },
+      { name: 'toNchw', op: 'transpose', inputs: ['x'], outputs: ['xc'], attrs: { perm: [0, 3, 1, 2] } },
+      { name: 'flat', op: 'flatten', inputs: ['xc'], outputs: ['f'], attrs: {} },
+      { name: 'r', op: 'reshape', inputs: ['f'], outputs: ['f2'], attrs: { shape: [0, 3, -1] } },
+      { name: 'sl', op: 'slice', inputs: ['f2'], outputs: ['s'], attrs: { starts: [1], ends: [3], axes: [1], steps: [1] } },
+      { name: 'pd', op: 'pad', inputs: ['x'], outputs: ['xp'], attrs: { pads: [0, 1, 0, 0, 0, 0, 2, 0], mode: 'edge', value: 0 } },
+      { name: 'cat', op: 'concat', inputs: ['xp', 'xp'], outputs: ['cat'], attrs: { axis: 2 } },
+    ];
+    const g: Graph = { name: 'layout', inputs: [{ name: 'x', shape: [1, 2, 2, 3] }], outputs: ['k2', 's', 'cat', 'x'], nodes, constants };
+    const plan = compile(g);
+    expect(plan.stats.folded.constants).toBe(2);
+    tidy(() => {
+      const xs = Float32Array.from({ length: 12 }, (_, i) => i);
+      const x = tensor(xs, [1, 2, 2, 3]);
+      const out = plan.run({ x });
+      const k = constants.get('k')!.data;
+      expect(Array.from(out.k2.dataSync())).toEqual([k[0], k[3], k[1], k[4], k[2], k[5]].map((v) => Math.fround(v * 2)));
+      // NCHW of x is channel-major: [0,3,6,9 | 1,4,7,10 | 2,5,8,11]; reshape (1,3,4) then rows 1..2.
+      expect(Array.from(out.s.dataSync())).toEqual([1, 4, 7, 10, 2, 5, 8, 11]);
+      expect(out.cat.shape).toEqual([1, 3, 8, 3]);
+      const padded = nn.pad2d(x, { pads: [1, 0, 0, 2], mode: 'edge' });
+      const ref = nn.concat([padded, padded], { axis: 2 });
+      expect(Array.from(out.cat.dataSync())).toEqual(Array.from(ref.dataSync()));
+      expect(Array.from(out.x.dataSync())).toEqual(Array.from(xs));
+    });
+    plan.dispose();
+  });
+
+  it('GraphModel compiles per batch size, and a thousand predicts leave memory() unchanged', () => {
+    const model = new GraphModel(residualGraph());
+    const x1 = tensor(random(9 * 7 * 3, 13), [1, 9, 7, 3]);
+    const x3 = tensor(random(3 * 9 * 7 * 3, 14), [3, 9, 7, 3]);
+    expect(model.predict(x3).y.shape).toEqual([3, 5]);
+    tidy(() => void model.predict({ x: x1 }));
+    const before = memory();
+    for (let i = 0; i < 1000; i++) {
+      const out = model.predict(x1);
+      out.y.dispose();
+      out.p.dispose();
+    }
+    expect(memory()).toEqual(before);
+    model.dispose();
+    x1.dispose();
+    x3.dispose();
+  });
+});
+
+describe('graph errors', () => {
+  beforeAll(() => useBuild('baseline'));
+
+  it('names the node and what it expected', () => {
+    const g = residualGraph();
+    expect(() => compile(g)).toThrow("compile: input 'x' has an unknown dimension [null,9,7,3]; give its shape");
+    expect(() => compile(g, { inputShapes: { x: [1, 9, 7, 4] } })).toThrow("compile: input 'x' has shape [1,9,7,4] but the model expects [null,9,7,3]");
+    expect(() => compile(g, { inputShapes: { z: [1] } })).toThrow("compile: unknown input 'z' (model inputs: x)");
+    const bad: Graph = { ...g, constants: new Map(g.constants).set('w2', c([3, 3, 4, 8], 1)) };
+    expect(() => compile(bad, { inputShapes: { x: [1, 9, 7, 3] } })).toThrow("conv2d 'conv2': input has 8 channels but the filter expects 4 (w shape [3,3,4,8])");
+    const dangling: Graph = { ...g, nodes: [{ ...g.nodes[0], inputs: ['nope', 'w1'] }] };
+    expect(() => compile(dangling, { inputShapes: { x: [1, 9, 7, 3] } })).toThrow("compile: node 'conv1' reads 'nope', which is not defined before it");
+    const unknownOp: Graph = { ...g, nodes: [{ ...g.nodes[0], op: 'lstm' as 'relu' }] };
+    expect(() => compile(unknownOp, { inputShapes: { x: [1, 9, 7, 3] } })).toThrow("compile: node 'conv1' has unknown op 'lstm'");
+  });
+
+  it('GraphModel.predict checks its inputs', () => {
+    const model = new GraphModel(residualGraph());
+    tidy(() => {
+      const x = tensor(random(9 * 7 * 3, 1), [1, 9, 7, 3]);
+      expect(() => model.predict({ y: x } as never)).toThrow("predict: unknown input 'y' (model inputs: x)");
+      expect(() => model.predict(tensor(random(9 * 7 * 2, 1), [1, 9, 7, 2]))).toThrow("predict: input 'x' has shape [1,9,7,2] but the model expects [null,9,7,3]");
+      expect(() => model.predict([x, x])).toThrow('predict: the model has 1 inputs (x), got 2 tensors');
+    });
+    model.dispose();
+    expect(() => model.predict(tensor([1], [1]))).toThrow();
+  });
+});
