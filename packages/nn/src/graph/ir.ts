@@ -2,7 +2,8 @@
  * The graph IR: what the ONNX importer and the Keras-style layers both produce, and what
  * `compile()` turns into a plan. All values are float32. 4-D activations are NHWC; weights use the
  * Keras layouts (conv [kh, kw, cin/groups, cout], dense [in, out]). Importers translate layouts at
- * the edges (ONNX: NCHW inputs get a `transpose` node, OIHW weights are permuted at import).
+ * the edges (ONNX: OIHW weights are permuted at import, 4-D outputs get a final `transpose` back to
+ * NCHW, and loadOnnx adds a first `transpose` from NCHW inputs).
  *
  * Nodes are listed in topological order. Each node names its input values (graph inputs, constants
  * or outputs of earlier nodes) and its outputs. Optional inputs are omitted (not empty strings).
@@ -67,7 +68,7 @@ export interface OpSpecs {
   reshape: { shape: number[] };
   /** out axis i = in axis perm[i] */
   transpose: { perm: number[] };
-  /** per axis: begin pads then end pads (2 * rank numbers, ONNX order) */
+  /** all begins, then all ends, in IR axis order (2 * rank numbers, as ONNX orders them) */
   pad: { pads: number[]; mode: 'constant' | 'reflect' | 'edge' | 'circular'; value: number };
   /** ONNX Slice semantics with resolved constant starts/ends/axes/steps */
   slice: { starts: number[]; ends: number[]; axes: number[]; steps: number[] };

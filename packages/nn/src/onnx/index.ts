@@ -1,0 +1,43 @@
+/**
+ * The ONNX importer: an .onnx file -> the graph IR (NHWC activations, HWIO / [in, out] weights).
+ * importOnnx is pure and synchronous; readOnnxFile (Node) reads the file and its external data.
+ */
+import { importModel, type OnnxImport, type OnnxImportOptions, type OnnxValueInfo } from './importer.js';
+import { checkLocation, decodeModel, externalEntry, externalTensors } from './proto.js';
+
+export { importOnnx, MIN_OPSET, MAX_OPSET } from './importer.js';
+export type { OnnxImport, OnnxImportOptions, OnnxValueInfo };
+
+/** Reads an .onnx file (Node only), with external data files relative to the model's directory. */
+export async function readOnnxFile(path: string): Promise<OnnxImport> {
+  const fs = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await fs.readFile(path));
+  } catch (e) {
+    throw new Error(`onnx: cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  const model = decodeModel(bytes, path);
+  const baseDir = dirname(path);
+  // importOnnx is synchronous: read every external file first; a failure is reported (naming the
+  // tensor) only if the import needs that file
+  const files = new Map<string, Uint8Array | Error>();
+  for (const t of externalTensors(model)) {
+    const { location } = externalEntry(t);
+    if (!location || files.has(location)) continue;
+    try {
+      checkLocation(location, `tensor '${t.name ?? ''}'`, path);
+      files.set(location, new Uint8Array(await fs.readFile(join(baseDir, location))));
+    } catch (e) {
+      files.set(location, e as Error);
+    }
+  }
+  const readExternal = (rel: string): Uint8Array => {
+    const f = files.get(rel);
+    if (f === undefined) throw new Error(`'${rel}' was not read`);
+    if (f instanceof Error) throw f;
+    return f;
+  };
+  return importModel(model, { name: path, baseDir, readExternal });
+}
