@@ -3,19 +3,28 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { parseSimd, startEngine } from './engine.js';
 import { lectureExample, shortBenchmark } from './demo.js';
+import { loadModel } from './models.js';
+import { runModel } from './run.js';
 
 const HELP = `wcnn — convolutional neural networks on WebAssembly SIMD
 
 Usage:
   wcnn [demo] [--simd auto|baseline|relaxed] [--quick]
       The lecture's worked convolution example, then a short conv and pool benchmark.
+  wcnn run MODEL.onnx|zoo:NAME --input NAME=FILE.npy [--input ...] --out DIR [--simd ...]
+      Runs a model; writes DIR/<output name>.npy for every output and prints name, shape, time.
+      ONNX models take and give NCHW arrays, as ONNX defines them; zoo models are NHWC (Keras).
+  wcnn summary MODEL.onnx|zoo:NAME [--input-shape 1,3,224,224] [--json]
+      Layers, output shapes, parameter counts and receptive fields.
 
 Options:
-  --simd      kernel build: auto (default: relaxed SIMD where available), baseline or relaxed
-  --quick     a shorter benchmark (about 0.3 s per case instead of 1 s)
-  --verbose   print stack traces of errors
-  --version   print the version
-  --help      print this help
+  --simd         kernel build: auto (default: relaxed SIMD where available), baseline or relaxed
+  --quick        a shorter benchmark (about 0.3 s per case instead of 1 s)
+  --verbose      print stack traces of errors
+  --version      print the version
+  --help         print this help
+
+Exit codes: 0 done, 1 failure, 2 bad usage or input (one line on stderr).
 `;
 
 function version(): string {
@@ -33,6 +42,15 @@ const defaultIo: Io = {
   err: (l) => process.stderr.write(`${l}\n`),
 };
 
+function parseShape(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  const dims = v.split(/[,x]/).map((d) => Number(d.trim()));
+  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new UsageError(`--input-shape must be positive integers like 1,3,224,224, got '${v}'`);
+  return dims;
+}
+
+const COMMANDS = ['demo', 'run', 'summary'];
+
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage or input). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   let verbose = argv.includes('--verbose');
@@ -45,6 +63,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         options: {
           simd: { type: 'string' },
           quick: { type: 'boolean' },
+          input: { type: 'string', multiple: true },
+          out: { type: 'string' },
+          'input-shape': { type: 'string' },
+          json: { type: 'boolean' },
           verbose: { type: 'boolean' },
           version: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
@@ -64,16 +86,34 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 0;
     }
     const [command = 'demo', ...rest] = positionals;
-    if (command !== 'demo') throw new UsageError(`unknown command '${command}' (expected: demo; see wcnn --help)`);
-    if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+    if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}' (expected: ${COMMANDS.join(', ')}; see wcnn --help)`);
     const simd = parseSimd(values.simd);
-    const engine = await startEngine(simd);
-    io.out(`wcnn ${version()}: ${engine.flavor} SIMD build, Node ${process.version}`);
-    io.out('');
-    const ok = lectureExample(io.out);
-    io.out('');
-    shortBenchmark(io.out, values.quick ? 0.3 : 1);
-    return ok ? 0 : 1;
+    if (command === 'demo') {
+      if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+      const engine = await startEngine(simd);
+      io.out(`wcnn ${version()}: ${engine.flavor} SIMD build, Node ${process.version}`);
+      io.out('');
+      const ok = lectureExample(io.out);
+      io.out('');
+      shortBenchmark(io.out, values.quick ? 0.3 : 1);
+      return ok ? 0 : 1;
+    }
+    if (rest.length !== 1) throw new UsageError(`${command} expects one model (MODEL.onnx or zoo:NAME), got ${rest.length === 0 ? 'none' : rest.join(' ')}`);
+    const inputShape = parseShape(values['input-shape']);
+    await startEngine(simd);
+    const loaded = await loadModel(rest[0], command === 'summary' ? inputShape : undefined);
+    if (command === 'summary') {
+      const { lines, data } = loaded.summary(inputShape);
+      if (values.json) io.out(JSON.stringify(data, null, 2));
+      else lines.forEach((l) => io.out(l));
+      return 0;
+    }
+    if (!values.input || values.input.length === 0) throw new UsageError('run needs --input NAME=FILE.npy (one per model input)');
+    if (!values.out) throw new UsageError('run needs --out DIR');
+    const model = loaded.runnable();
+    await runModel(model, loaded.layout, values.input, values.out, io.out);
+    model.dispose();
+    return 0;
   } catch (e) {
     const err = e as Error;
     io.err(`wcnn: ${err.message}`);

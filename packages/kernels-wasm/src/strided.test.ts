@@ -20,6 +20,7 @@ function refStrided(x: Float32Array, offset: number, shape: number[], strides: n
   return Float32Array.from(out);
 }
 
+const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const contiguous = (shape: number[]) => shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
 
 describe.each(FLAVORS)('strided kernels, %s build', (flavor) => {
@@ -40,7 +41,7 @@ describe.each(FLAVORS)('strided kernels, %s build', (flavor) => {
     h.reset();
     const x = random(256, 3);
     const xp = h.put(x);
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = prod(shape);
     const out = h.alloc(n);
     h.k.f32_strided_copy(xp + offset * 4, putInts(h, [...shape]), putInts(h, [...strides]), out);
     expect(Array.from(h.get(out, n))).toEqual(Array.from(refStrided(x, offset, [...shape], [...strides])));
@@ -61,14 +62,14 @@ describe.each(FLAVORS)('strided kernels, %s build', (flavor) => {
   ] as const)('binary: %s', (_name, aShape, bShape, outShape) => {
     for (const [name, code] of ops) {
       h.reset();
-      const na = aShape.reduce((p, q) => p * q, 1);
-      const nb = bShape.reduce((p, q) => p * q, 1);
+      const na = prod(aShape);
+      const nb = prod(bShape);
       const a = random(na, 5);
       const b = random(nb, 6, 0.5, 2);
       const stridesFor = (s: readonly number[]) => contiguous([...s]).map((st, d) => (s[d] === 1 ? 0 : st));
       const as = stridesFor(aShape);
       const bs = stridesFor(bShape);
-      const n = outShape.reduce((p, q) => p * q, 1);
+      const n = prod(outShape);
       const out = h.alloc(n);
       h.k.f32_binary_broadcast(code, h.put(a), putInts(h, as), h.put(b), putInts(h, bs), putInts(h, [...outShape]), out);
       const ea = refStrided(a, 0, [...outShape], as);

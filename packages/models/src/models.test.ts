@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as nn from '@wcnn/nn';
 import { FIXTURES } from '../test/fixtures.js';
 import { LECTURE_CONV_EXAMPLE } from './examples.js';
 import { heNormal, Rng } from './init.js';
@@ -38,6 +39,11 @@ describe('heNormal', () => {
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...xs)).toBeLessThan(1);
     expect(xs.reduce((a, b) => a + b) / xs.length).toBeCloseTo(0.5, 1);
+  });
+
+  it('is the implementation of @wcnn/nn (which the layers use), re-exported', () => {
+    expect(heNormal).toBe(nn.heNormal);
+    expect(Rng).toBe(nn.Rng);
   });
 
   it('rejects bad arguments', () => {

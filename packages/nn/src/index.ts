@@ -4,7 +4,8 @@ export { dense, createDense, type DenseOptions } from './ops/dense.js';
 export { batchNorm, softmax, createBatchNorm, createSoftmax, foldBatchNorm, type BatchNormOptions } from './ops/normalize.js';
 export { relu, relu6, leakyRelu, sigmoid, tanh, clip, add, sub, mul, div, broadcastShapes, createUnary, createBinary } from './ops/elementwise.js';
 export { flatten, reshape, concat, transpose, slice, nchwToNhwc, nhwcToNchw, pad2d, createConcat, createTranspose, createSlice, createPad2d, reshapeShape, type Pad2dOptions, type SliceSpec, type PadMode } from './ops/layout.js';
-export { type Activation, type ActivationName } from './activation.js';
+// The layer class is 'Activation' (Keras); the spec type an op's activation option takes is 'ActivationSpec'.
+export { type Activation as ActivationSpec, type ActivationName } from './activation.js';
 export { type PaddingOption } from './validate.js';
 export { type Operator, type Shape, type WeightData } from './runtime.js';
 export * from './graph/ir.js';
@@ -13,3 +14,4 @@ export { GraphModel, type ModelInputs } from './graph/model.js';
 export { summarizeGraph, formatSummary, formatReceptiveField, type Summary, type SummaryRow, type ReceptiveField } from './graph/summary.js';
 export { importOnnx, readOnnxFile, MIN_OPSET, MAX_OPSET, type OnnxImport, type OnnxImportOptions, type OnnxValueInfo } from './onnx/index.js';
 export { loadOnnx, OnnxModel, nchwInputGraph } from './onnx/model.js';
+export * from './layers/index.js';
