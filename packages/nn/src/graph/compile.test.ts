@@ -148,6 +148,20 @@ describe('graph errors', () => {
     expect(() => compile(unknownOp, { inputShapes: { x: [1, 9, 7, 3] } })).toThrow("compile: node 'conv1' has unknown op 'lstm'");
   });
 
+  it('refuses NaN and infinite weights, naming them', () => {
+    const g = residualGraph();
+    const w = c([3, 3, 8, 8], 7);
+    w.data[5] = Number.NaN;
+    expect(() => compile({ ...g, constants: new Map(g.constants).set('w2', w) }, { inputShapes: { x: [1, 9, 7, 3] } })).toThrow(
+      "conv2d 'conv2': weight 'w2' holds NaN at index 5; weights must be finite",
+    );
+    const b = c([5], 9);
+    b.data[4] = Infinity;
+    expect(() => compile({ ...g, constants: new Map(g.constants).set('bd', b) }, { inputShapes: { x: [1, 9, 7, 3] } })).toThrow(
+      "dense 'fc': weight 'bd' holds Infinity at index 4",
+    );
+  });
+
   it('GraphModel.predict checks its inputs', () => {
     const model = new GraphModel(residualGraph());
     tidy(() => {

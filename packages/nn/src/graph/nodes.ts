@@ -137,6 +137,11 @@ export function inferNode(n: Node, inShapes: readonly Shape[]): number[][] {
   }
 }
 
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
+
 /** Creates the operator of a node; weight inputs are read from `constants`. */
 export function createNodeOperator(n: Node, inShapes: readonly Shape[], constants: ReadonlyMap<string, Constant>): Operator {
   const op = label(n);
@@ -145,6 +150,8 @@ export function createNodeOperator(n: Node, inShapes: readonly Shape[], constant
     if (name === undefined) return undefined;
     const c = constants.get(name);
     if (!c) fail(op, `input ${i} ('${name}') must be a constant (a weight), but it is computed at run time`);
+    const bad = firstNonFinite(c.data);
+    if (bad >= 0) fail(op, `weight '${name}' holds ${c.data[bad]} at index ${bad}; weights must be finite`);
     return c.data;
   };
   const x = inShapes[0];
