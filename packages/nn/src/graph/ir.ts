@@ -8,29 +8,14 @@
  * Nodes are listed in topological order. Each node names its input values (graph inputs, constants
  * or outputs of earlier nodes) and its outputs. Optional inputs are omitted (not empty strings).
  */
-import type { Activation } from '../activation.js';
+import type { Activation as ActivationSpec } from '../activation.js';
+import type { ConvAttrs } from '../ops/conv2d.js';
+import type { PoolAttrs } from '../ops/pool.js';
 
-/** Padding of a 2-D window: 'same_lower' is ONNX SAME_LOWER (the odd pixel before). */
-export type WindowPadding = 'valid' | 'same' | 'same_lower' | 'full' | readonly [number, number, number, number];
-
-export interface Conv2dAttrs {
-  strides: [number, number];
-  dilations: [number, number];
-  padding: WindowPadding;
-  groups: number;
-  padMode: 'zeros' | 'circular';
-  activation?: Activation;
-}
-
-export interface Pool2dAttrs {
-  kernel: [number, number];
-  strides: [number, number];
-  dilations: [number, number];
-  padding: WindowPadding;
-  ceilMode: boolean;
-  /** avgPool2d only. */
-  countIncludePad?: boolean;
-}
+// The attributes of the window ops are the operators' own (one definition).
+export type { WindowPadding } from '../ops/conv2d.js';
+export type Conv2dAttrs = ConvAttrs;
+export type Pool2dAttrs = PoolAttrs;
 
 /** Every op, its inputs (in order) and attributes. */
 export interface OpSpecs {
@@ -43,7 +28,7 @@ export interface OpSpecs {
   globalAvgPool2d: { keepDims: boolean };
   globalMaxPool2d: { keepDims: boolean };
   /** [x (..., in), w const (in,out), b? const (out)] -> (..., out) */
-  dense: { activation?: Activation };
+  dense: { activation?: ActivationSpec };
   /** [x (..., C), gamma, beta, mean, variance] all const (C) */
   batchNorm: { epsilon: number };
   /** [a, b] with NumPy broadcasting */
