@@ -9,6 +9,10 @@
 // (a downsampling block strides in its 3x3 conv) and `resnet50_v1` the original v1, as Keras and
 // Caffe build it (the stride sits in the first 1x1 conv). The receptive field differs: 427 for
 // v1.5, 483 for v1 (Araujo et al., Distill 2019).
+//
+// `resnet(config, options)` builds other depths and widths the same way (torchvision's ResNet
+// class with other `layers` and planes): e.g. a tiny ResNet with one basic block per stage and
+// widths 8/16/32/64, whose stem then has 8 channels, as torchvision's stem has the first stage's.
 import { Add, BatchNormalization, Conv2D, Dense, GlobalAveragePooling2D, Input, MaxPooling2D, Model, ReLU, type SymbolicTensor } from '@wcnn/nn';
 import { zooOptions, type ZooOptions } from './options.js';
 
@@ -16,13 +20,55 @@ const EPS = 1e-5;
 
 type BlockKind = 'basic' | 'bottleneck';
 
+/** The architecture of a ResNet built by `resnet(config, options)`. */
+export interface ResNetConfig {
+  /** Model name. Default 'resnet'. */
+  name?: string;
+  /** 'basic' (two 3x3 convs, ResNet-18/34) or 'bottleneck' (1x1, 3x3, 1x1 x4, ResNet-50). Default 'basic'. */
+  block?: BlockKind;
+  /** Blocks per stage, at least 1 each: [2, 2, 2, 2] is ResNet-18. */
+  layers: [number, number, number, number];
+  /** Planes of the four stages (a bottleneck block outputs 4x); the stem has widths[0] channels. Default [64, 128, 256, 512]. */
+  widths?: [number, number, number, number];
+  /** Where a bottleneck's stride goes: the 3x3 conv ('conv2', v1.5, default) or the first 1x1 ('conv1', v1). */
+  strideIn?: 'conv1' | 'conv2';
+}
+
 interface ResNetSpec {
   name: string;
   block: BlockKind;
-  /** Blocks per stage. */
   layers: [number, number, number, number];
-  /** Where a bottleneck's stride goes: the 3x3 conv (v1.5) or the first 1x1 (v1). */
-  strideIn?: 'conv1' | 'conv2';
+  widths: [number, number, number, number];
+  strideIn: 'conv1' | 'conv2';
+}
+
+const TORCHVISION_WIDTHS: [number, number, number, number] = [64, 128, 256, 512];
+const CONFIG_KEYS = ['name', 'block', 'layers', 'widths', 'strideIn'];
+
+/** Four positive integers, or an error naming the config field. */
+function fourInts(what: string, field: string, v: unknown): [number, number, number, number] {
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`${what}: ${field} must be four positive integers (one per stage), got ${JSON.stringify(v)}`);
+  }
+  return [v[0], v[1], v[2], v[3]];
+}
+
+function resolveConfig(config: ResNetConfig): ResNetSpec {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new Error(`resnet: config { layers, widths?, block?, strideIn?, name? } is required, got ${JSON.stringify(config)}`);
+  }
+  const name = config.name ?? 'resnet';
+  if (typeof name !== 'string' || name.length === 0) throw new Error(`resnet: name must be a non-empty string, got ${JSON.stringify(config.name)}`);
+  const unknown = Object.keys(config).filter((k) => !CONFIG_KEYS.includes(k));
+  if (unknown.length > 0) throw new Error(`${name}: unknown config field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${CONFIG_KEYS.join(', ')})`);
+  const block = config.block ?? 'basic';
+  if (block !== 'basic' && block !== 'bottleneck') throw new Error(`${name}: block must be 'basic' or 'bottleneck', got ${JSON.stringify(config.block)}`);
+  const strideIn = config.strideIn ?? 'conv2';
+  if (strideIn !== 'conv1' && strideIn !== 'conv2') throw new Error(`${name}: strideIn must be 'conv1' or 'conv2', got ${JSON.stringify(config.strideIn)}`);
+  if (config.strideIn !== undefined && block === 'basic') throw new Error(`${name}: strideIn applies to bottleneck blocks only`);
+  const layers = fourInts(name, 'layers', config.layers);
+  const widths = config.widths === undefined ? TORCHVISION_WIDTHS : fourInts(name, 'widths', config.widths);
+  return { name, block, layers, widths, strideIn };
 }
 
 function convBn(x: SymbolicTensor, filters: number, kernel: number, stride: number, pad: number, convName: string, bnName: string): SymbolicTensor {
@@ -52,13 +98,13 @@ function block(x: SymbolicTensor, spec: ResNetSpec, planes: number, stride: numb
   return new ReLU({ name: `${name}.out` }).apply(y);
 }
 
-function resnet(spec: ResNetSpec, options: ZooOptions | undefined): Model {
+function build(spec: ResNetSpec, options: ZooOptions | undefined): Model {
   const o = zooOptions(spec.name, options, { inputShape: [224, 224, 3], classes: 1000 });
   const input = new Input({ shape: o.inputShape });
-  let x = convBn(input.output, 64, 7, 2, 3, 'conv1', 'bn1');
+  let x = convBn(input.output, spec.widths[0], 7, 2, 3, 'conv1', 'bn1');
   x = new ReLU({ name: 'relu' }).apply(x);
   x = new MaxPooling2D(3, { strides: 2, padding: 1, name: 'maxpool' }).apply(x);
-  [64, 128, 256, 512].forEach((planes, stage) => {
+  spec.widths.forEach((planes, stage) => {
     for (let i = 0; i < spec.layers[stage]; i++) {
       x = block(x, spec, planes, i === 0 && stage > 0 ? 2 : 1, `layer${stage + 1}.${i}`);
     }
@@ -68,6 +114,14 @@ function resnet(spec: ResNetSpec, options: ZooOptions | undefined): Model {
     x = new Dense(o.classes, { name: 'fc' }).apply(x);
   }
   return new Model({ inputs: input, outputs: x, name: spec.name, seed: o.seed });
+}
+
+/**
+ * A ResNet of any depth and width, torchvision style (same stem, blocks, names and head as
+ * resnet18/34/50): `resnet({ layers: [1, 1, 1, 1], widths: [8, 16, 32, 64] }, { classes: 10, inputShape: [64, 64, 3] })`.
+ */
+export function resnet(config: ResNetConfig, options?: ZooOptions): Model {
+  return build(resolveConfig(config), options);
 }
 
 /** torchvision resnet18: 11,689,512 trainable parameters. */
