@@ -168,7 +168,7 @@ describe('graph errors', () => {
       const x = tensor(random(9 * 7 * 3, 1), [1, 9, 7, 3]);
       expect(() => model.predict({ y: x } as never)).toThrow("predict: unknown input 'y' (model inputs: x)");
       expect(() => model.predict(tensor(random(9 * 7 * 2, 1), [1, 9, 7, 2]))).toThrow("predict: input 'x' has shape [1,9,7,2] but the model expects [null,9,7,3]");
-      expect(() => model.predict([x, x])).toThrow('predict: the model has 1 inputs (x), got 2 tensors');
+      expect(() => model.predict([x, x])).toThrow('predict: the model has 1 input (x), got 2 tensors');
     });
     model.dispose();
     expect(() => model.predict(tensor([1], [1]))).toThrow();

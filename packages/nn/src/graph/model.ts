@@ -31,7 +31,7 @@ export class GraphModel {
       if (names.length !== 1) fail(op, `the model has ${names.length} inputs (${names.join(', ')}); pass them by name`);
       record = { [names[0]]: inputs };
     } else if (Array.isArray(inputs)) {
-      if (inputs.length !== names.length) fail(op, `the model has ${names.length} inputs (${names.join(', ')}), got ${inputs.length} tensors`);
+      if (inputs.length !== names.length) fail(op, `the model has ${names.length} input${names.length === 1 ? '' : 's'} (${names.join(', ')}), got ${inputs.length} tensors`);
       record = Object.fromEntries(names.map((n, i) => [n, inputs[i]]));
     } else if (inputs && typeof inputs === 'object') {
       record = inputs as Record<string, Tensor>;
@@ -69,9 +69,9 @@ export class GraphModel {
     return plan;
   }
 
-  /** Runs the model; returns every output by name (dispose them when done). */
-  predict(inputs: ModelInputs): Record<string, Tensor> {
-    const record = this.named('predict', inputs);
+  /** Runs the model; returns every output by name (dispose them when done). `op` prefixes errors. */
+  predict(inputs: ModelInputs, op = 'predict'): Record<string, Tensor> {
+    const record = this.named(op, inputs);
     const shapes = Object.fromEntries(Object.entries(record).map(([k, t]) => [k, t.shape]));
     return this.plan(shapes).run(record);
   }

@@ -193,45 +193,14 @@ export class Model {
     return this.predictAll(x)[this.outputs[0].name];
   }
 
-  /** Runs the model and returns every output by name. */
+  /** Runs the model and returns every output by name (inputs checked against the Input layers). */
   predictAll(x: PredictInputs): Record<string, Tensor> {
-    const feeds = this.feeds(x);
-    return this.graphModel().predict(feeds);
+    return this.graphModel().predict(x, this.label);
   }
 
   /** Frees the compiled plans (packed weights, buffers); the model can run again afterwards. */
   dispose(): void {
     this.dropRunner();
-  }
-
-  /** Inputs by name, with shapes checked against the Input layers. */
-  private feeds(x: PredictInputs): Record<string, Tensor> {
-    const label = this.label;
-    const names = this.inputs.map((t) => t.name);
-    let record: Record<string, Tensor>;
-    if (x instanceof Tensor) {
-      if (names.length !== 1) fail(label, `has ${names.length} inputs (${names.join(', ')}); pass an array or a record by name`);
-      record = { [names[0]]: x };
-    } else if (Array.isArray(x)) {
-      if (x.length !== names.length) fail(label, `has ${names.length} input${names.length === 1 ? '' : 's'} (${names.join(', ')}), got ${x.length} tensors`);
-      record = Object.fromEntries(names.map((n, i) => [n, x[i]]));
-    } else if (x !== null && typeof x === 'object') {
-      record = { ...(x as Record<string, Tensor>) };
-      const unknown = Object.keys(record).filter((k) => !names.includes(k));
-      if (unknown.length > 0) fail(label, `unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (inputs: ${names.join(', ')})`);
-    } else {
-      fail(label, `predict expects a Tensor, an array of tensors or a record by input name, got ${x === null ? 'null' : typeof x}`);
-    }
-    for (const input of this.inputs) {
-      const t = record[input.name];
-      if (!(t instanceof Tensor)) fail(label, `input '${input.name}' must be a Tensor, got ${t === undefined ? 'nothing' : typeof t}`);
-      const ok = t.rank === input.rank && input.shape.every((d, i) => d === null || d === t.shape[i]);
-      if (!ok) {
-        const expected = `[${input.shape.map((d) => (d === null ? 'batch' : d)).join(',')}]`;
-        fail(label, `input '${input.name}' expects shape ${expected} (NHWC for images), got [${t.shape.join(',')}]`);
-      }
-    }
-    return record;
   }
 
   /** The compiled model, rebuilt when weights changed or the backend restarted. */
