@@ -25,7 +25,7 @@ describe('wcnn CLI', () => {
   });
 
   it.each([
-    [['frobnicate'], "wcnn: unknown command 'frobnicate' (expected: demo, run, summary; see wcnn --help)"],
+    [['frobnicate'], "wcnn: unknown command 'frobnicate' (expected: demo, run, summary, bench; see wcnn --help)"],
     [['--simd', 'fast'], "wcnn: --simd must be auto, baseline or relaxed, got 'fast'"],
     [['--bogus'], "wcnn: Unknown option '--bogus'"],
     [['demo', 'extra'], "wcnn: unexpected argument 'extra'"],

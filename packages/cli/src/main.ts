@@ -5,6 +5,7 @@ import { parseSimd, startEngine } from './engine.js';
 import { lectureExample, shortBenchmark } from './demo.js';
 import { loadModel } from './models.js';
 import { runModel } from './run.js';
+import { benchCommand } from './bench/command.js';
 
 const HELP = `wcnn — convolutional neural networks on WebAssembly SIMD
 
@@ -16,10 +17,21 @@ Usage:
       ONNX models take and give NCHW arrays, as ONNX defines them; zoo models are NHWC (Keras).
   wcnn summary MODEL.onnx|zoo:NAME [--input-shape 1,3,224,224] [--json]
       Layers, output shapes, parameter counts and receptive fields.
+  wcnn bench [--suite FILE] [MODEL.onnx|zoo:NAME ...] [--simd ...] [--runs N] [--vs tfjs,ort]
+             [--json | --markdown] [--threads 1] [--max-time SECONDS]
+      Times conv layers (default: ../shared/bench/conv-suite.json beside the repository) and
+      models, in GFLOP/s and % of this machine's SIMD peak (measured by a probe kernel), and
+      against TensorFlow.js and onnxruntime-web (--vs; devDependencies of the repository root),
+      interleaved in the same process, one thread each: peer ms / wcnn ms > 1 means wcnn is faster.
 
 Options:
   --simd         kernel build: auto (default: relaxed SIMD where available), baseline or relaxed
   --quick        a shorter benchmark (about 0.3 s per case instead of 1 s)
+  --runs N       bench: at least N Benchmark.js samples per measurement (default 5)
+  --max-time S   bench: seconds a measurement may take once it has N samples (default 0.5)
+  --vs LIST      bench: peers to measure too: tfjs, ort
+  --markdown     bench: a markdown table for the README instead of the text table
+  --threads N    bench: threads (only 1 for now)
   --verbose      print stack traces of errors
   --version      print the version
   --help         print this help
@@ -49,7 +61,10 @@ function parseShape(v: string | undefined): number[] | undefined {
   return dims;
 }
 
-const COMMANDS = ['demo', 'run', 'summary'];
+const COMMANDS = ['demo', 'run', 'summary', 'bench'];
+/** Options that only bench takes, and options that bench does not take. */
+const BENCH_ONLY = ['suite', 'runs', 'vs', 'markdown', 'threads', 'max-time'];
+const NOT_BENCH = ['quick', 'input', 'out', 'input-shape'];
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage or input). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -67,13 +82,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           out: { type: 'string' },
           'input-shape': { type: 'string' },
           json: { type: 'boolean' },
+          suite: { type: 'string' },
+          runs: { type: 'string' },
+          vs: { type: 'string' },
+          markdown: { type: 'boolean' },
+          threads: { type: 'string' },
+          'max-time': { type: 'string' },
           verbose: { type: 'boolean' },
           version: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
       });
     } catch (e) {
-      throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/, ''));
+      // One line: parseArgs adds hints on further lines ("Did you forget ...").
+      throw new UsageError((e as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
     }
     const { values, positionals } = parsed;
     verbose = values.verbose ?? false;
@@ -87,6 +109,16 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     const [command = 'demo', ...rest] = positionals;
     if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}' (expected: ${COMMANDS.join(', ')}; see wcnn --help)`);
+    const given = (names: string[]) => names.filter((n) => values[n as keyof typeof values] !== undefined);
+    const misplaced = command === 'bench' ? given(NOT_BENCH) : given(BENCH_ONLY);
+    if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} is ${command === 'bench' ? 'not an option of bench' : 'an option of bench only'}`);
+    if (command === 'bench') {
+      return await benchCommand(
+        { models: rest, simd: values.simd, suite: values.suite, runs: values.runs, vs: values.vs, json: values.json, markdown: values.markdown, threads: values.threads, maxTime: values['max-time'] },
+        io,
+        { version: version() },
+      );
+    }
     const simd = parseSimd(values.simd);
     if (command === 'demo') {
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);

@@ -1,6 +1,8 @@
 // Entry point of both builds: every exported function is a kernel of the ABI (src/abi.ts).
 export * from './gemm-conv';
 export * from './pool-elementwise';
+export * from './winograd';
+export * from './probe';
 
 /** First byte after static data; JS allocates above it. */
 export function heap_base(): usize {

@@ -119,6 +119,42 @@ export interface KernelExports {
    * `shape` point to 6 i32. op: BINARY_OP.
    */
   f32_binary_broadcast(op: number, a: number, aStrides: number, b: number, bStrides: number, shape: number, out: number): void;
+  /** Peak probe (wcnn bench): 12 f32x4 mul + add chains, iters * 96 flops; returns their lane sum. */
+  f32_peak_probe_muladd(iters: number): number;
+  /** Peak probe: 12 f32x4.relaxed_madd chains, iters * 96 flops; -1 at once in the baseline build. */
+  f32_peak_probe_fma(iters: number): number;
+
+  /**
+   * Winograd F(4x4, 3x3) filter transform U = G g G^T (points 0, +-1, +-2, inf). w: HWIO (3, 3, cin, cout).
+   * out: 36 matrices (cin, cout), matrix k = i * 6 + j (U[i][j]) at out + k * cin * cout floats:
+   * the B operands of the 36 GEMMs, each then packed by `f32_gemm_pack_b` (bias 0).
+   */
+  f32_winograd_filter_f4x4_3x3(w: number, cin: number, cout: number, out: number): void;
+  /**
+   * Winograd F(4x4, 3x3) input transform V = B^T d B of 6x6 tiles (stride 4, overlapping by 2) of NHWC x
+   * (n, h, w, c); pixels outside the image are zeros. Tile t = (img * tilesH + ty) * tilesW + tx
+   * (tilesH = ceil(oh / 4), tilesW = ceil(ow / 4)) starts at input row 4 ty - padT, column 4 tx - padL.
+   * Tiles [tileStart, tileStart + tileCount) go to 36 matrices (tileCount, c), rows c floats apart,
+   * matrix k = i * 6 + j at out + k * matStride floats (matStride >= tileCount * c).
+   */
+  f32_winograd_input_f4x4_3x3(
+    x: number, h: number, w: number, c: number,
+    padT: number, padL: number, tilesH: number, tilesW: number,
+    tileStart: number, tileCount: number,
+    out: number, matStride: number,
+  ): void;
+  /**
+   * Winograd F(4x4, 3x3) output transform Y = A^T m A + bias, then the epilogue. m: the 36 GEMM results
+   * (tileCount, cout), rows cout floats apart, matrix k at m + k * matStride floats, for tiles
+   * [tileStart, tileStart + tileCount) numbered as in the input transform. y: NHWC (n, oh, ow, cout);
+   * only outputs inside (oh, ow) are written. bias = 0 means none.
+   */
+  f32_winograd_output_f4x4_3x3(
+    m: number, matStride: number, bias: number, cout: number,
+    oh: number, ow: number, tilesH: number, tilesW: number,
+    tileStart: number, tileCount: number,
+    y: number, min: number, max: number, alpha: number,
+  ): void;
 }
 
 export type KernelName = Exclude<keyof KernelExports, 'heap_base' | 'flavor'>;

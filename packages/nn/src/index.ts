@@ -1,4 +1,4 @@
-export { conv2d, createConv2d, convGeometry, resolveWindow, type Conv2dOptions, type ConvAttrs, type ConvGeometry } from './ops/conv2d.js';
+export { conv2d, createConv2d, convGeometry, resolveWindow, type Conv2dOptions, type ConvAttrs, type ConvGeometry, type ConvAlgorithm, type CreateConvOptions } from './ops/conv2d.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, createPool2d, createGlobalPool, poolGeometry, type Pool2dOptions, type AvgPool2dOptions, type PoolAttrs } from './ops/pool.js';
 export { dense, createDense, type DenseOptions } from './ops/dense.js';
 export { batchNorm, softmax, createBatchNorm, createSoftmax, foldBatchNorm, type BatchNormOptions } from './ops/normalize.js';

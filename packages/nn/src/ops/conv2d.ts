@@ -1,10 +1,12 @@
 // conv2d: validates, resolves padding, then picks a path once, at create time:
 //   depthwise (groups = input channels)   -> f32_dwconv, SIMD over channels
 //   1x1, stride 1, unpadded                -> f32_gemm straight on the NHWC input
+//   3x3, stride 1, dilation 1, groups 1,   -> Winograd F(4x4, 3x3): input transform on tile chunks,
+//     zero padding, big enough                36 f32_gemm, output transform (+ bias, activation)
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
 import { effectiveKernel, formatShape, padAmounts, type Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
-import { execute, kernels, Owned, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
+import { execute, kernels, Owned, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
 
@@ -38,6 +40,70 @@ const OPTIONS = ['bias', 'strides', 'padding', 'dilations', 'groups', 'padMode',
 const FLOAT = 4;
 /** im2col rows are produced in chunks of about this many floats, so scratch stays bounded. */
 const IM2COL_CHUNK_FLOATS = 1 << 18;
+/**
+ * Winograd's threshold (`winogradPaysOff`), measured against im2col + GEMM on both builds (2-core VM):
+ * cin = 8 breaks even once cout >= 32 (K = 8 is too short for the GEMM microkernel) and cin < 8 loses
+ * (cin = 3 -> 64: 0.63x); cin >= 12 wins 1.3x and more, cin >= 16 1.5-3.4x. Few output channels are fine
+ * (16 -> 4: 1.7x). Outputs of 4x4 lose (0.75-0.93x: one tile per image, so GEMMs of one row), 5x5 win 1.2-1.5x,
+ * 6x6 1.6-1.8x, 7x7 2.2-3.3x.
+ */
+const WINOGRAD_MIN_CIN = 16;
+const WINOGRAD_MIN_COUT = 4;
+const WINOGRAD_MIN_OUTPUT = 6;
+/**
+ * Tiles per chunk: the transformed input and the GEMM results of a chunk (36 (tiles, cin) and 36 (tiles,
+ * cout) matrices) take about this many floats of scratch, but a chunk has at least WINOGRAD_MIN_TILES tiles
+ * so each pass over the 36 packed filter matrices does enough work.
+ */
+const WINOGRAD_CHUNK_FLOATS = 1 << 18;
+const WINOGRAD_MIN_TILES = 16;
+
+/**
+ * How a convolution is computed. 'auto': Winograd F(4x4, 3x3) where it applies and pays off (see
+ * `winogradPaysOff`), else the direct paths. 'direct': never Winograd. 'winograd': Winograd wherever it
+ * applies (3x3, stride 1, dilation 1, groups 1, zero padding), whatever the size.
+ */
+export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
+
+export interface CreateConvOptions {
+  /** Default: the module default, 'auto' unless a test changed it with `setConv2dAlgorithm`. */
+  algorithm?: ConvAlgorithm;
+}
+
+let defaultAlgorithm: ConvAlgorithm = 'auto';
+
+/**
+ * For tests: the algorithm every conv operator created from now on uses when not told, e.g. 'winograd' to
+ * run whole models through it (convs it does not apply to stay direct). Returns the previous default.
+ */
+export function setConv2dAlgorithm(algorithm: ConvAlgorithm): ConvAlgorithm {
+  if (algorithm !== 'auto' && algorithm !== 'direct' && algorithm !== 'winograd') {
+    fail('conv2d', `algorithm must be 'auto', 'direct' or 'winograd', got ${JSON.stringify(algorithm)}`);
+  }
+  const previous = defaultAlgorithm;
+  defaultAlgorithm = algorithm;
+  return previous;
+}
+
+/** Winograd F(4x4, 3x3) computes exactly this case: 3x3, stride 1, dilation 1, one group, zero padding. */
+export function winogradApplies(g: ConvGeometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.groups === 1 && !g.circular;
+}
+
+/**
+ * Where Winograd beats im2col + GEMM: enough input channels for the 36 GEMMs (K = cin) to run efficiently
+ * and dominate the transforms, and an output of at least 6x6 so that edge tiles (cut to the output)
+ * waste little. The price is memory: 36 / 9 = 4x the weights (a 512 -> 512 layer keeps 37.7 MB).
+ */
+export function winogradPaysOff(g: ConvGeometry): boolean {
+  return g.cin >= WINOGRAD_MIN_CIN && g.cout >= WINOGRAD_MIN_COUT && g.oh >= WINOGRAD_MIN_OUTPUT && g.ow >= WINOGRAD_MIN_OUTPUT;
+}
+
+/** The path createConv2d takes for a geometry under an algorithm setting (a depthwise conv is never Winograd). */
+export function convAlgorithmFor(g: ConvGeometry, algorithm: ConvAlgorithm): 'winograd' | 'direct' {
+  if (!winogradApplies(g)) return 'direct';
+  return algorithm === 'winograd' || (algorithm === 'auto' && winogradPaysOff(g)) ? 'winograd' : 'direct';
+}
 
 /** [top, bottom, left, right] and the output size of a 2-D window over (h, w). */
 export function resolveWindow(
@@ -100,13 +166,26 @@ export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Co
   };
 }
 
-/** Creates a conv operator: weights (KH, KW, Cin / groups, Cout) are packed (or copied) once. */
-export function createConv2d(op: string, xShape: Shape, wShape: Shape, w: WeightData, bias: WeightData | undefined, attrs: ConvAttrs): Operator {
+/** Creates a conv operator: weights (KH, KW, Cin / groups, Cout) are packed (or copied, or transformed) once. */
+export function createConv2d(
+  op: string, xShape: Shape, wShape: Shape, w: WeightData, bias: WeightData | undefined, attrs: ConvAttrs,
+  options: CreateConvOptions = {},
+): Operator {
   const g = convGeometry(op, xShape, wShape, attrs, bias ? (bias instanceof Float32Array ? [bias.length] : bias.shape) : undefined);
   const act = planActivation(op, attrs.activation);
+  const algorithm = options.algorithm ?? defaultAlgorithm;
+  if (options.algorithm !== undefined && algorithm !== 'auto' && algorithm !== 'direct' && algorithm !== 'winograd') {
+    fail(op, `algorithm must be 'auto', 'direct' or 'winograd', got ${JSON.stringify(algorithm)}`);
+  }
+  if (options.algorithm === 'winograd' && !winogradApplies(g)) {
+    fail(op, `algorithm 'winograd' needs a 3x3 filter, strides 1, dilations 1, groups 1 and zero padding; got a ${g.kh}x${g.kw} filter, strides [${g.sh}, ${g.sw}], dilations [${g.dh}, ${g.dw}], groups ${g.groups}, padMode '${g.circular ? 'circular' : 'zeros'}'`);
+  }
+  const winograd = convAlgorithmFor(g, algorithm) === 'winograd';
   const owned = new Owned();
   try {
-    const body = g.groups === g.cin && g.groups > 1 ? depthwise(g, w, bias, act, owned) : gemmConv(g, w, bias, act, owned);
+    const body = g.groups === g.cin && g.groups > 1
+      ? depthwise(g, w, bias, act, owned)
+      : winograd ? winogradConv(g, w, bias, act, owned) : gemmConv(g, w, bias, act, owned);
     const outLen = g.n * g.oh * g.ow * g.cout;
     return {
       outShapes: [[g.n, g.oh, g.ow, g.cout]],
@@ -189,6 +268,52 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
             g.pads[0], g.pads[2], g.oh, g.ow, circular, r0, count, cols);
           k.f32_gemm(count, kpg, depth, cols, depth, packed[grp], yGroup + r0 * g.cout * FLOAT, g.cout, act.min, act.max, act.alpha);
         }
+      }
+    },
+  };
+}
+
+/**
+ * Winograd F(4x4, 3x3): each 4x4 output tile from a 6x6 input tile with 36 multiplies per (cin, cout)
+ * pair instead of 144. The filter is transformed and the 36 (cin, cout) matrices packed once here; run()
+ * goes through the tiles (n * ceil(oh / 4) * ceil(ow / 4)) in chunks: input transform -> 36 GEMMs (M =
+ * tiles of the chunk, K = cin, N = cout) -> output transform with bias and the activation's epilogue.
+ */
+function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
+  const k = kernels();
+  const { cin, cout } = g;
+  const tilesH = Math.ceil(g.oh / 4);
+  const tilesW = Math.ceil(g.ow / 4);
+  const tiles = g.n * tilesH * tilesW;
+  const byBudget = Math.floor(WINOGRAD_CHUNK_FLOATS / (36 * (cin + cout)));
+  // A multiple of 4 (the GEMM's row tile), between WINOGRAD_MIN_TILES and all the tiles.
+  const chunk = Math.min(tiles, Math.max(WINOGRAD_MIN_TILES, byBudget & ~3));
+  const packedFloats = k.f32_gemm_packed_size(cin, cout);
+  const packed = owned.alloc(36 * packedFloats * FLOAT);
+  // U = G g G^T as 36 (cin, cout) matrices in scratch, each packed as a GEMM B operand (bias 0: the
+  // output transform adds it, since A^T (.) A does not carry a per-matrix constant through to every output).
+  withWeight(w, (wPtr) => withScratch([36 * cin * cout * FLOAT], ([u]) => {
+    k.f32_winograd_filter_f4x4_3x3(wPtr, cin, cout, u);
+    for (let m = 0; m < 36; m++) {
+      k.f32_gemm_pack_b(u + m * cin * cout * FLOAT, cout, cin, cout, 0, packed + m * packedFloats * FLOAT);
+    }
+  }));
+  const bPtr = bias ? owned.copy(bias) : 0;
+  return {
+    // (36, chunk, cin) transformed input, then (36, chunk, cout) GEMM results.
+    scratchBytes: 36 * chunk * (cin + cout) * FLOAT,
+    run: (x, y, scratch) => {
+      const v = scratch;
+      const mm = scratch + 36 * chunk * cin * FLOAT;
+      for (let t0 = 0; t0 < tiles; t0 += chunk) {
+        const count = Math.min(chunk, tiles - t0);
+        k.f32_winograd_input_f4x4_3x3(x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0, count, v, count * cin);
+        for (let m = 0; m < 36; m++) {
+          k.f32_gemm(count, cout, cin, v + m * count * cin * FLOAT, cin, packed + m * packedFloats * FLOAT,
+            mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1);
+        }
+        k.f32_winograd_output_f4x4_3x3(mm, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y,
+          act.min, act.max, act.alpha);
       }
     },
   };
