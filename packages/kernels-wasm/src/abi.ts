@@ -21,8 +21,9 @@ export interface KernelExports {
   /** Floats needed by `f32_gemm_pack_b` for a K x N matrix. */
   f32_gemm_packed_size(k: number, n: number): number;
   /**
-   * Packs B (K x N, row stride `ldb`) and an optional bias (`bias` = 0: zeros) into panels of
-   * NR = 8 columns: per panel 8 bias floats, then K rows of 8 floats (tail columns zero).
+   * Packs B (K x N, row stride `ldb`) and an optional bias (`bias` = 0: zeros) into panels of 16
+   * columns, the last one 8 wide when at most 8 columns remain: per panel `width` bias floats, then
+   * K rows of `width` floats (tail columns zero).
    */
   f32_gemm_pack_b(b: number, ldb: number, k: number, n: number, bias: number, packed: number): void;
   /**

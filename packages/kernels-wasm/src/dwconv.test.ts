@@ -60,6 +60,23 @@ const CASES: DwconvCase[] = [
   { name: 'batch 2, c = 13, pad 1', n: 2, h: 5, w: 4, c: 13, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu6', xRange: 6 },
   { name: 'batch 2, c = 8, circular stride 2', n: 2, h: 6, w: 6, c: 8, kh: 3, kw: 3, stride: [2, 2], pads: P1, circular: true, bias: true, epilogue: 'identity' },
   { name: 'c = 32, 7x7 pad 3', n: 1, h: 9, w: 9, c: 32, kh: 7, kw: 7, pads: [3, 3, 3, 3], bias: true, epilogue: 'identity' },
+  // The specialised 3x3 path (dilation 1, zero pads of at most one per side): every combination of
+  // missing window rows / columns, stride 1 and 2, channel counts around its 4-channel step.
+  { name: '3x3: c = 16, 1x1 image, pad 1 (only the centre tap)', n: 1, h: 1, w: 1, c: 16, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'identity' },
+  { name: '3x3: c = 8, 2x2 image, pad 1', n: 1, h: 2, w: 2, c: 8, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu' },
+  { name: '3x3: c = 12, one row, pad 1', n: 1, h: 1, w: 6, c: 12, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'leaky' },
+  { name: '3x3: c = 4, one column, pad 1', n: 1, h: 6, w: 1, c: 4, kh: 3, kw: 3, pads: P1, bias: false, epilogue: 'identity' },
+  { name: '3x3: c = 17, stride 2, odd size 7x9, pad 1', n: 1, h: 7, w: 9, c: 17, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: true, epilogue: 'relu6', xRange: 6 },
+  { name: '3x3: c = 24, stride 2, same as TF (pads 0, 1, 0, 1)', n: 1, h: 8, w: 8, c: 24, kh: 3, kw: 3, stride: [2, 2], pads: [0, 1, 0, 1], bias: true, epilogue: 'relu6', xRange: 6 },
+  { name: '3x3: c = 20, stride 2, pads (1, 0, 0, 1)', n: 1, h: 9, w: 10, c: 20, kh: 3, kw: 3, stride: [2, 2], pads: [1, 0, 0, 1], bias: true, epilogue: 'leaky' },
+  { name: '3x3: c = 6, stride (1, 2), pads (0, 1, 1, 0)', n: 1, h: 6, w: 9, c: 6, kh: 3, kw: 3, stride: [1, 2], pads: [0, 1, 1, 0], bias: true, epilogue: 'identity' },
+  { name: '3x3: c = 7, stride (2, 1), no pad', n: 1, h: 9, w: 6, c: 7, kh: 3, kw: 3, stride: [2, 1], bias: false, epilogue: 'relu' },
+  { name: '3x3: c = 32, 17x17 pad 1, relu6', n: 1, h: 17, w: 17, c: 32, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu6', xRange: 6 },
+  { name: '3x3: c = 32, 17x17 stride 2 pad 1, no bias', n: 1, h: 17, w: 17, c: 32, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: false, epilogue: 'leaky' },
+  { name: '3x3: batch 3, c = 36, 5x6 pad 1', n: 3, h: 5, w: 6, c: 36, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu6', xRange: 6 },
+  { name: '3x3: batch 2, c = 9, stride 2, 2x3 image', n: 2, h: 2, w: 3, c: 9, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: true, epilogue: 'identity' },
+  { name: '3x3 with pad 2 (generic path)', n: 1, h: 6, w: 6, c: 8, kh: 3, kw: 3, pads: [2, 2, 2, 2], bias: true, epilogue: 'relu' },
+  { name: '3x3 with bottom overhang 2 (generic path)', n: 1, h: 6, w: 7, c: 12, kh: 3, kw: 3, pads: [1, 2, 1, 2], bias: true, epilogue: 'identity' },
 ];
 
 describe.each(FLAVORS)('f32_dwconv (%s build)', (flavor) => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FLAVORS, loadBuild, random, type Harness } from '../test/harness.js';
-import { checkOutput, EPILOGUES, putOutput, refGemm, refPackB, SENTINEL } from '../test/reference-gemm-conv.js';
+import { checkOutput, EPILOGUES, gemmPanelWidths, putOutput, refGemm, refPackB, SENTINEL } from '../test/reference-gemm-conv.js';
 
 const TOL = { rtol: 1e-5, atol: 1e-5 };
 // Rows of finite data after A and of sentinel after C: a tile that strays past row m reads numbers
@@ -52,7 +52,7 @@ function runGemm(h: Harness, cs: GemmCase, seed: number): void {
   const pbias = bias ? h.put(bias) : 0;
 
   const size = h.k.f32_gemm_packed_size(k, n);
-  expect(size, `${label}: packed size`).toBe(Math.ceil(n / 8) * 8 * (k + 1));
+  expect(size, `${label}: packed size`).toBe(gemmPanelWidths(n).reduce((s, nr) => s + nr, 0) * (k + 1));
   const packed = putOutput(h, size);
   h.k.f32_gemm_pack_b(pb, ldb, k, n, pbias, packed);
   checkOutput(h, packed, refPackB(b, ldb, k, n, bias), { rtol: 0, atol: 0 }, `${label}: packed`);
@@ -85,6 +85,15 @@ const CASES: GemmCase[] = [
   { name: 'group slice: columns [3, 10) of 16', m: 7, n: 7, k: 5, ldc: 16, cOff: 3, bias: false, epilogue: 'identity' },
   { name: 'group slice: last columns [29, 32) of 32', m: 5, n: 3, k: 6, ldc: 32, cOff: 29, bias: true, epilogue: 'relu6', aRange: 4 },
   { name: 'unaligned C (ldc odd)', m: 10, n: 9, k: 7, ldc: 13, cOff: 1, bias: true, epilogue: 'leaky' },
+  { name: 'panel of 16, odd m, odd k', m: 3, n: 16, k: 5, bias: true, epilogue: 'identity' },
+  { name: 'two panels and a tail of 8, even k', m: 5, n: 40, k: 16, bias: true, epilogue: 'relu' },
+  { name: 'tail of 15 after a panel', m: 7, n: 31, k: 33, bias: false, epilogue: 'leaky' },
+  { name: 'pointwise-like, tail of 8 (n = 24)', m: 37, n: 24, k: 144, bias: true, epilogue: 'relu6', aRange: 3 },
+  { name: 'unaligned A and C (lda, ldc odd), odd k', m: 11, n: 35, k: 9, lda: 13, ldc: 37, cOff: 1, bias: true, epilogue: 'leaky' },
+  // A over 512 KB is blocked by rows (128 KB blocks): block boundaries inside m, both panel widths.
+  { name: 'A blocked by rows: m = 150 in blocks of 128, k = 1000', m: 150, n: 21, k: 1000, bias: true, epilogue: 'relu', dyadic: true },
+  { name: 'A blocked by rows: m = 9003 in blocks of 8192, k = 16', m: 9003, n: 5, k: 16, bias: true, epilogue: 'leaky' },
+  { name: 'A blocked by rows, strided A and C', m: 301, n: 40, k: 500, lda: 503, ldc: 45, cOff: 3, bias: true, epilogue: 'relu6', aRange: 3, dyadic: true },
 ];
 
 describe.each(FLAVORS)('f32_gemm (%s build)', (flavor) => {
@@ -97,17 +106,19 @@ describe.each(FLAVORS)('f32_gemm (%s build)', (flavor) => {
     runGemm(h, cs, 1000 + cs.m * 31 + cs.n * 7 + cs.k);
   });
 
-  it.each([1, 3, 4, 5, 12])('every m in 1..9 and n in 1..17 for k = %i', (k) => {
+  // k = 1, 2, 3 straddle the 2x16 kernel's unroll by 2; n up to 33 covers one and two panels of 16 plus
+  // tails of 1..8 (the 4x8 kernel's last panel) and 9..15 (a last 2x16 panel); m covers both kernels' row tails.
+  it.each([1, 2, 3, 4, 5, 12])('every m in 1..9 and n in 1..33 for k = %i', (k) => {
     for (let m = 1; m <= 9; m++) {
-      for (let n = 1; n <= 17; n++) {
+      for (let n = 1; n <= 33; n++) {
         runGemm(h, { name: 'tail sweep', m, n, k, bias: (m + n) % 2 === 0, epilogue: 'identity' }, m * 100 + n);
       }
     }
   });
 
-  it('every m in 1..9 and n in 1..17 with strided A and C', () => {
+  it('every m in 1..9 and n in 1..33 with strided A and C', () => {
     for (let m = 1; m <= 9; m++) {
-      for (let n = 1; n <= 17; n++) {
+      for (let n = 1; n <= 33; n++) {
         const cs: GemmCase = { name: 'strided sweep', m, n, k: 6, lda: 9, ldc: n + 6, cOff: 2, bias: true, epilogue: 'leaky' };
         runGemm(h, cs, m * 100 + n + 5);
       }

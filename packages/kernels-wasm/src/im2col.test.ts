@@ -60,6 +60,11 @@ const CASES: Im2colCase[] = [
   { name: 'chunk: one row in the middle', n: 1, h: 6, w: 7, c: 5, kh: 3, kw: 3, pads: [1, 1, 1, 1], rowStart: 23, rowCount: 1 },
   { name: 'batch 2, all rows', n: 2, h: 5, w: 4, c: 6, kh: 3, kw: 3, stride: [2, 1], pads: [1, 1, 1, 1] },
   { name: 'batch 2, chunk across the image boundary', n: 2, h: 5, w: 4, c: 6, kh: 3, kw: 3, pads: [1, 1, 1, 1], rowStart: 11, rowCount: 17 },
+  { name: 'runs of 21 floats (16 + 4 + 1), 3x3 pad 1, c = 7', n: 1, h: 5, w: 6, c: 7, kh: 3, kw: 3, pads: [1, 1, 1, 1] },
+  { name: 'runs of 100 floats clipped by two taps, 5x5 stride 2 pad 2, c = 20', n: 1, h: 9, w: 8, c: 20, kh: 5, kw: 5, stride: [2, 2], pads: [2, 2, 2, 2] },
+  { name: 'runs, window wider than the input on both sides, c = 16', n: 1, h: 3, w: 2, c: 16, kh: 3, kw: 6, pads: [1, 1, 3, 2] },
+  { name: 'runs, circular clipped rows take taps one by one, c = 16', n: 1, h: 4, w: 5, c: 16, kh: 3, kw: 3, pads: [1, 1, 1, 1], circular: true },
+  { name: 'per tap: channel slice [5, 10) of 10, dilation 1, pad 1', n: 1, h: 5, w: 5, c: 10, kh: 3, kw: 3, pads: [1, 1, 1, 1], cOff: 5, cg: 5 },
   { name: 'batch 2, chunk in the second image, circular', n: 2, h: 4, w: 5, c: 3, kh: 3, kw: 3, pads: [2, 1, 1, 2], circular: true, rowStart: 27, rowCount: 9 },
 ];
 

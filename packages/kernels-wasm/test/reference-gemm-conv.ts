@@ -45,19 +45,27 @@ export function convOut(size: number, kernel: number, stride: number, dilation: 
   return Math.floor((size + padBefore + padAfter - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
-/** The packed layout f32_gemm_pack_b writes: per panel of 8 columns, 8 bias floats then (k, 8), zero tails. */
+/** Widths of f32_gemm_pack_b's panels, left to right: 16 columns each, and 8 for a last panel of at most 8. */
+export function gemmPanelWidths(n: number): number[] {
+  const widths: number[] = [];
+  for (let j = 0; j < n; j += 16) widths.push(n - j > 8 ? 16 : 8);
+  return widths;
+}
+
+/** The packed layout f32_gemm_pack_b writes: per panel of `width` columns, `width` bias floats then (k, width), zero tails. */
 export function refPackB(b: Float32Array, ldb: number, k: number, n: number, bias: Float32Array | null): Float32Array {
-  const panels = Math.ceil(n / 8);
-  const out = new Float32Array(panels * 8 * (k + 1));
-  for (let p = 0; p < panels; p++) {
-    const base = p * 8 * (k + 1);
-    for (let j = 0; j < 8; j++) {
-      const col = p * 8 + j;
+  const widths = gemmPanelWidths(n);
+  const out = new Float32Array(widths.reduce((s, nr) => s + nr, 0) * (k + 1));
+  let base = 0;
+  widths.forEach((nr, p) => {
+    for (let j = 0; j < nr; j++) {
+      const col = p * 16 + j;
       if (col >= n) continue;
       out[base + j] = bias ? bias[col] : 0;
-      for (let kk = 0; kk < k; kk++) out[base + 8 + kk * 8 + j] = b[kk * ldb + col];
+      for (let kk = 0; kk < k; kk++) out[base + nr + kk * nr + j] = b[kk * ldb + col];
     }
-  }
+    base += nr * (k + 1);
+  });
   return out;
 }
 

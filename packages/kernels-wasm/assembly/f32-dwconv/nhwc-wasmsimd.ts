@@ -1,5 +1,9 @@
-// Depthwise convolution (channel multiplier 1) on NHWC, direct: 4 channels per f32x4, scalar tail.
+// Depthwise convolution (channel multiplier 1) on NHWC, direct. The ABI entry: 3x3 windows with at
+// most one row / column of zero padding per side go to the specialised kernel; everything else
+// (other sizes, dilation, circular padding, wider pads, channel tails) to the generic loop here,
+// 4 channels per f32x4 and a scalar tail, which clips each window's taps to the input.
 import { epilogue, epilogueScalar, madd, maddScalar } from '../common';
+import { dwconv3x3p1Applies, f32_dwconv_3x3p1 } from './3x3p1-wasmsimd';
 
 /** i modulo size, non-negative even when |i| > size (circular pads wider than the input). */
 @inline function wrap(i: i32, size: i32): i32 {
@@ -33,6 +37,26 @@ export function f32_dwconv(
   padT: i32, padL: i32, oh: i32, ow: i32, circular: i32,
   out: usize, outMin: f32, outMax: f32, alpha: f32,
 ): void {
+  let chStart = 0;
+  if (c >= 4 && dwconv3x3p1Applies(h, w, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, circular)) {
+    f32_dwconv_3x3p1(x, n, h, w, c, weights, bias, sh, sw, padT, padL, oh, ow, out, outMin, outMax, alpha);
+    chStart = c & ~3;
+    if (chStart == c) return;
+  }
+  dwconvGeneric(
+    x, n, h, w, c, weights, bias, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, circular,
+    out, outMin, outMax, alpha, chStart,
+  );
+}
+
+/** Channels [chStart, c) of f32_dwconv, any geometry. */
+function dwconvGeneric(
+  x: usize, n: i32, h: i32, w: i32, c: i32,
+  weights: usize, bias: usize,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, circular: i32,
+  out: usize, outMin: f32, outMax: f32, alpha: f32, chStart: i32,
+): void {
   const vmin = f32x4.splat(outMin);
   const vmax = f32x4.splat(outMax);
   const valpha = f32x4.splat(alpha);
@@ -40,7 +64,7 @@ export function f32_dwconv(
   const rowBytes = pixelBytes * w;
   const imageBytes = rowBytes * h;
   const tapRowBytes = pixelBytes * kw;
-  const cVec = c & ~3;
+  const cVec = chStart + ((c - chStart) & ~3);
 
   let dst = out;
   for (let img = 0; img < n; img++) {
@@ -55,7 +79,7 @@ export function f32_dwconv(
         const kxLo = circular ? 0 : firstTap(ix0, dw, kw);
         const kxHi = circular ? kw : endTap(ix0, dw, kw, w);
 
-        let ch = 0;
+        let ch = chStart;
         for (; ch < cVec; ch += 4) {
           const chBytes = <usize>ch << 2;
           let vacc = bias != 0 ? v128.load(bias + chBytes) : f32x4.splat(0);

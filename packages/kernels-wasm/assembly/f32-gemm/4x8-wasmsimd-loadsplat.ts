@@ -1,5 +1,6 @@
 // GEMM microkernel: an mr x nc tile (mr <= 4, nc <= 8) of C = A * B + bias, then the epilogue.
 // Loadsplat form: per k, each of the 4 rows broadcasts one A float against two vectors of B.
+// The driver runs it on a last panel of at most 8 columns, which the 2x16 kernel would half waste.
 import { epilogue, madd } from '../common';
 
 /**
