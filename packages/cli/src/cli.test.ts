@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, shutdown } from '@wcnn/tensor';
 import { runBench } from './bench.js';
-import { benchmarkCases, lectureExample } from './demo.js';
+import { benchmarkCases, lectureExample, shortComparison } from './demo.js';
 import { main } from './main.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -65,6 +65,14 @@ describe('demo job', () => {
     expect(lectureExample((l) => lines.push(l))).toBe(true);
     expect(lines.join('\n')).toContain('12 12 17');
     expect(lines.join('\n')).toContain('matches the lecture');
+  });
+
+  it('compares three layers with TensorFlow.js and onnxruntime-web', async () => {
+    const lines: string[] = [];
+    await shortComparison((l) => lines.push(l));
+    const rows = lines.filter((l) => /^\s+(layer1 3x3|pw 1x1|dw 3x3)/.test(l));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toMatch(/\d+\.\d+x\s+\d+\.\d+x$/);
   });
 
   it('benchmarks a case with Benchmark.js statistics', () => {

@@ -3,6 +3,9 @@ import { LECTURE_CONV_EXAMPLE } from '@wcnn/models';
 import { avgPool2d, conv2d, maxPool2d } from '@wcnn/nn';
 import { backend, dispose, tensor, type Tensor } from '@wcnn/tensor';
 import { runBench, type BenchCase, type BenchResult } from './bench.js';
+import { runCases, subjects } from './bench/run.js';
+import type { SuiteLayer } from './bench/suite.js';
+import { loadPeers } from './peers/index.js';
 
 type Print = (line: string) => void;
 
@@ -116,4 +119,32 @@ export function shortBenchmark(print: Print, maxTime: number): BenchResult[] {
   print('');
   print('  GFLOP/s counts a multiply-add as 2 operations; for pooling it counts one operation per window tap.');
   return results;
+}
+
+/** Three layers of the speed suite, built in so that `npm start` needs no files beside the repository. */
+const COMPARISON_LAYERS: SuiteLayer[] = [
+  { model: 'resnet34', name: 'layer1 3x3', input: [1, 56, 56, 64], kernel: [3, 3], cout: 64, strides: [1, 1], padding: 'same', groups: 1, flops: 2 * 56 * 56 * 64 * 9 * 64 },
+  { model: 'mobilenet_v2', name: 'pw 1x1 56 24->144', input: [1, 56, 56, 24], kernel: [1, 1], cout: 144, strides: [1, 1], padding: 'same', groups: 1, flops: 2 * 56 * 56 * 24 * 144 },
+  { model: 'mobilenet_v2', name: 'dw 3x3 56 c144', input: [1, 56, 56, 144], kernel: [3, 3], cout: 144, strides: [1, 1], padding: 'same', groups: 144, flops: 2 * 56 * 56 * 144 * 9 },
+];
+
+/** wcnn against TensorFlow.js (WASM) and onnxruntime-web on three layers, interleaved, one thread each. */
+export async function shortComparison(print: Print): Promise<void> {
+  print('Short comparison: the same layers in TensorFlow.js (WASM backend) and onnxruntime-web, one thread each');
+  print('');
+  let peers;
+  try {
+    peers = await loadPeers(['tfjs', 'ort']);
+  } catch (e) {
+    print(`  skipped: ${(e as Error).message}`);
+    return;
+  }
+  const results = await runCases(subjects(COMPARISON_LAYERS, []), { peers, minSamples: 3, maxTime: 0.3, warmupMs: 100 });
+  print(`  ${'layer'.padEnd(32)}${'wcnn ms'.padStart(9)}${'tfjs/wcnn'.padStart(11)}${'ort/wcnn'.padStart(10)}`);
+  for (const r of results) {
+    const ratio = (p?: { ratio?: number; error?: string }) => (p?.ratio !== undefined ? `${p.ratio.toFixed(2)}x` : 'n/a');
+    print(`  ${`${r.name} (${r.model})`.padEnd(32)}${r.wcnn.ms.toFixed(3).padStart(9)}${ratio(r.peers.tfjs).padStart(11)}${ratio(r.peers.ort).padStart(10)}`);
+  }
+  print('');
+  print('  Ratios are peer median time / wcnn median time (> 1: wcnn is faster). `wcnn bench --vs tfjs,ort` runs the whole suite.');
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { parseSimd, startEngine } from './engine.js';
-import { lectureExample, shortBenchmark } from './demo.js';
+import { lectureExample, shortBenchmark, shortComparison } from './demo.js';
 import { loadModel } from './models.js';
 import { runModel } from './run.js';
 import { benchCommand } from './bench/command.js';
@@ -11,7 +11,8 @@ const HELP = `wcnn — convolutional neural networks on WebAssembly SIMD
 
 Usage:
   wcnn [demo] [--simd auto|baseline|relaxed] [--quick]
-      The lecture's worked convolution example, then a short conv and pool benchmark.
+      The lecture's worked convolution example, a short conv and pool benchmark, and a short
+      comparison with TensorFlow.js and onnxruntime-web (when installed).
   wcnn run MODEL.onnx|zoo:NAME --input NAME=FILE.npy [--input ...] --out DIR [--simd ...]
       Runs a model; writes DIR/<output name>.npy for every output and prints name, shape, time.
       ONNX models take and give NCHW arrays, as ONNX defines them; zoo models are NHWC (Keras).
@@ -128,6 +129,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const ok = lectureExample(io.out);
       io.out('');
       shortBenchmark(io.out, values.quick ? 0.3 : 1);
+      io.out('');
+      await shortComparison(io.out);
       return ok ? 0 : 1;
     }
     if (rest.length !== 1) throw new UsageError(`${command} expects one model (MODEL.onnx or zoo:NAME), got ${rest.length === 0 ? 'none' : rest.join(' ')}`);
