@@ -1,6 +1,6 @@
-// Short benchmarks with Benchmark.js statistics: warmed up (V8 tiers wasm up after a few calls),
-// the mean of many timed runs, with its relative margin of error.
-import Benchmark from 'benchmark';
+// The short benchmark of the default job, on the timing of `wcnn bench` (bench/measure.ts):
+// warmed up (V8 tiers wasm up after a few calls), the median of Benchmark.js samples.
+import { sampleOnce, summarize, warmUp } from './bench/measure.js';
 
 export interface BenchCase {
   name: string;
@@ -21,12 +21,13 @@ export interface BenchResult {
   samples: number;
 }
 
-export function runBench(c: BenchCase, maxTime = 1): BenchResult {
-  for (let i = 0; i < 5; i++) c.run();
-  const bench = new Benchmark(c.name, c.run, { maxTime, minSamples: 5, initCount: 1 });
-  bench.run({ async: false });
-  if (bench.error) throw bench.error as Error;
-  const mean = bench.stats.mean;
-  c.teardown?.();
-  return { name: c.name, shape: c.shape, ms: mean * 1e3, rme: bench.stats.rme, gops: c.ops / mean / 1e9, samples: bench.stats.sample.length };
+/** Warms the case up, then times it with Benchmark.js (the statistics of `wcnn bench`: the median). */
+export async function runBench(c: BenchCase, maxTime = 1): Promise<BenchResult> {
+  try {
+    await warmUp(c.run, 5);
+    const stats = summarize(await sampleOnce(c.name, c.run, false, { minSamples: 5, maxTime }));
+    return { name: c.name, shape: c.shape, ms: stats.ms, rme: stats.rme, gops: c.ops / (stats.ms / 1e3) / 1e9, samples: stats.samples };
+  } finally {
+    c.teardown?.();
+  }
 }

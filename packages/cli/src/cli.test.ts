@@ -75,8 +75,8 @@ describe('demo job', () => {
     for (const row of rows) expect(row).toMatch(/\d+\.\d+x\s+\d+\.\d+x$/);
   });
 
-  it('benchmarks a case with Benchmark.js statistics', () => {
-    const r = runBench(benchmarkCases()[1](), 0.05);
+  it('benchmarks a case with Benchmark.js statistics', async () => {
+    const r = await runBench(benchmarkCases()[1](), 0.05);
     expect(r.samples).toBeGreaterThanOrEqual(5);
     expect(r.ms).toBeGreaterThan(0);
     expect(r.gops).toBeGreaterThan(0);

@@ -106,13 +106,13 @@ export function benchmarkCases(): Array<() => BenchCase> {
   ];
 }
 
-export function shortBenchmark(print: Print, maxTime: number): BenchResult[] {
-  print(`Short benchmark: batch 1, one thread, ${backend().flavor} SIMD build; Benchmark.js mean ± relative margin of error`);
+export async function shortBenchmark(print: Print, maxTime: number): Promise<BenchResult[]> {
+  print(`Short benchmark: batch 1, one thread, ${backend().flavor} SIMD build; Benchmark.js median, ± relative margin of error of the mean`);
   print('');
   print(`  ${'op'.padEnd(32)}${'shape'.padEnd(28)}${'ms'.padStart(9)}${'±%'.padStart(7)}${'GFLOP/s'.padStart(10)}`);
   const results: BenchResult[] = [];
   for (const make of benchmarkCases()) {
-    const r = runBench(make(), maxTime);
+    const r = await runBench(make(), maxTime);
     results.push(r);
     print(`  ${r.name.padEnd(32)}${r.shape.padEnd(28)}${r.ms.toFixed(3).padStart(9)}${r.rme.toFixed(1).padStart(7)}${r.gops.toFixed(2).padStart(10)}`);
   }

@@ -128,7 +128,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out('');
       const ok = lectureExample(io.out);
       io.out('');
-      shortBenchmark(io.out, values.quick ? 0.3 : 1);
+      await shortBenchmark(io.out, values.quick ? 0.3 : 1);
       io.out('');
       await shortComparison(io.out);
       return ok ? 0 : 1;
