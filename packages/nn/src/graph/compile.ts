@@ -141,8 +141,12 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
     const cout = w.shape[3];
     const [gamma, beta, mean, variance] = n.inputs.slice(1).map((i) => constants.get(i)!.data);
     const { scale, shift } = foldBatchNorm(`batchNorm '${n.name}'`, cout, { gamma, beta, mean, variance, epsilon: (n.attrs as OpSpecs['batchNorm']).epsilon });
-    const wData = new Float32Array(w.data.length);
-    for (let i = 0; i < w.data.length; i++) wData[i] = w.data[i] * scale[i % cout]; // HWIO: cout is the fastest axis
+    // HWIO: cout is the fastest axis, so each row of cout weights scales by the same vector.
+    const src = w.data;
+    const wData = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i += cout) {
+      for (let c = 0; c < cout; c++) wData[i + c] = src[i + c] * scale[c];
+    }
     const oldBias = conv.inputs[2] ? constants.get(conv.inputs[2])!.data : new Float32Array(cout);
     const bData = new Float32Array(cout);
     for (let c = 0; c < cout; c++) bData[c] = oldBias[c] * scale[c] + shift[c];

@@ -101,13 +101,19 @@ export function permuteData<T extends Float32Array | Dim[]>(data: T, shape: read
   const inStrides = stridesOf(shape);
   const strides = perm.map((p) => inStrides[p]);
   const rank = outShape.length;
+  if (rank === 0 || n === 0) return { data: data.slice() as T, shape: outShape };
+  // The innermost output axis runs as a tight strided loop; outer indices advance like an odometer,
+  // with the source offset updated incrementally (weights of a large model are tens of millions of values).
+  const inner = outShape[rank - 1];
+  const innerStride = strides[rank - 1];
   const idx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < n; o++) {
-    let src = 0;
-    for (let d = 0; d < rank; d++) src += idx[d] * strides[d];
-    out[o] = data[src];
-    for (let d = rank - 1; d >= 0; d--) {
+  let src = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let i = 0, s = src; i < inner; i++, s += innerStride) out[o + i] = data[s];
+    for (let d = rank - 2; d >= 0; d--) {
+      src += strides[d];
       if (++idx[d] < outShape[d]) break;
+      src -= strides[d] * outShape[d];
       idx[d] = 0;
     }
   }
