@@ -2,7 +2,7 @@
 // validates shapes, chooses kernels and prepacks weights once; run() only calls kernels on
 // pointers. A functional op creates, runs once and disposes; a compiled plan keeps its operators.
 import type { KernelExports } from '@wcnn/kernels-wasm';
-import { backend, Tensor } from '@wcnn/tensor';
+import { backend, sizeOf, Tensor } from '@wcnn/tensor';
 
 export type Shape = readonly number[];
 
@@ -20,7 +20,7 @@ export function kernels(): KernelExports {
   return backend().kernels;
 }
 
-export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+export { sizeOf };
 
 /** Memory an operator owns: allocated at create time, freed by dispose(). */
 export class Owned {

@@ -2,6 +2,8 @@ export { init, shutdown, backend, isInitialized, type InitOptions, type InitResu
 export { Tensor, tensor, fill, zeros, tidy, keep, dispose, memory, formatShape, type MemoryInfo } from './tensor.js';
 export {
   padAmounts,
+  sizeOf,
+  stridesOf,
   convOutputSize,
   window2d,
   effectiveKernel,

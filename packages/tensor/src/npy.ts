@@ -2,6 +2,7 @@
  * NumPy .npy files (format versions 1.0, 2.0 and 3.0). Reading converts any real numeric or bool
  * dtype, either byte order and Fortran order to float32 in C order; writing produces '<f4'.
  */
+import { sizeOf } from './shapes.js';
 import { formatShape } from './tensor.js';
 
 export interface NpyArray {
@@ -90,7 +91,7 @@ export function parseNpy(bytes: ArrayBuffer | ArrayBufferView, name = 'npy'): Np
     throw new Error(`${name}: unsupported .npy dtype '${descr}' (expected a real number or bool type such as '<f4')`);
   }
   const little = m[1] !== '>';
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   const need = count * reader.size;
   if (u8.length - dataStart < need) {
     throw new Error(
@@ -130,7 +131,7 @@ function fortranToC(data: Float32Array, shape: number[]): Float32Array {
 
 /** Serializes float32 data as a version 1.0 '<f4' .npy file. */
 export function serializeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   if (count !== data.length) throw new Error(`npy: shape ${formatShape(shape)} needs ${count} values, data has ${data.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;

@@ -6,6 +6,20 @@
  * every partial overlap), or explicit [top, bottom, left, right]. 'circular' pads as 'same' and is
  * meant for wrap-around padding. Dilation d stretches a kernel k to k_eff = (k - 1) * d + 1.
  */
+/** Number of elements of a shape (1 for a scalar). */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Element strides of a contiguous (row-major) array of this shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
 export type PaddingSpec = 'valid' | 'same' | 'full' | 'circular' | readonly [number, number, number, number];
 export type Padding1d = 'valid' | 'same' | 'full' | 'circular' | readonly [number, number];
 

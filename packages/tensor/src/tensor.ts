@@ -1,4 +1,5 @@
 import { backend, onShutdown, type Backend } from './backend.js';
+import { sizeOf } from './shapes.js';
 
 /** Float32 storage in wasm memory, shared by tensors that are reshapes of each other. */
 interface Storage {
@@ -41,7 +42,7 @@ export class Tensor {
   /** @internal Use `tensor()`, `Tensor.empty()` or an op. */
   constructor(shape: readonly number[], storage: Storage) {
     this.shape = Object.freeze([...shape]);
-    this.size = shape.reduce((a, b) => a * b, 1);
+    this.size = sizeOf(shape);
     this.storage = storage;
     storage.refs += 1;
     liveTensors += 1;
@@ -97,7 +98,7 @@ export class Tensor {
     const build = (dim: number, offset: number): unknown => {
       const n = this.shape[dim];
       if (dim === this.shape.length - 1) return Array.from(data.subarray(offset, offset + n));
-      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const stride = sizeOf(this.shape.slice(dim + 1));
       return Array.from({ length: n }, (_, i) => build(dim + 1, offset + i * stride));
     };
     return this.shape.length === 0 ? data[0] : build(0, 0);

@@ -15,6 +15,7 @@
  * Reading converts F16, BF16 and F64 to float32.
  */
 import type { BatchNormalization, Layer, Model } from '@wcnn/nn';
+import { sizeOf } from '@wcnn/tensor';
 
 /** The floating-point dtypes wcnn reads; it writes F32. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64';
@@ -81,7 +82,6 @@ function fail(file: string, message: string): never {
 }
 
 const show = (shape: readonly number[]): string => `[${shape.join(',')}]`;
-const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 function asBytes(bytes: Uint8Array | ArrayBuffer, file: string): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
@@ -152,7 +152,7 @@ function entry(key: string, value: unknown, dataLength: number, file: string): S
   const [begin, end] = offsets as [number, number];
   if (end < begin) fail(file, `${what} has data_offsets [${begin}, ${end}]: end before begin`);
   if (end > dataLength) fail(file, `${what} has data_offsets [${begin}, ${end}] beyond the data section (${dataLength} bytes)`);
-  const expected = product(shape as number[]) * size;
+  const expected = sizeOf(shape as number[]) * size;
   if (end - begin !== expected) {
     fail(file, `${what} (${dtype} ${show(shape as number[])}) needs ${expected} bytes but its data_offsets [${begin}, ${end}] hold ${end - begin}`);
   }

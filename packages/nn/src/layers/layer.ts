@@ -1,5 +1,6 @@
 // The Layer base class: naming, the functional `apply()`, weights (specs, seeded initialisation,
 // get/set) and what every layer contributes to a model's graph.
+import { sizeOf } from '@wcnn/tensor';
 import type { OpSpecs, OpType } from '../graph/ir.js';
 import { checkOptions, fail } from '../validate.js';
 import { heNormal, layerSeed } from './init.js';
@@ -56,7 +57,6 @@ export function snakeCase(className: string): string {
     .toLowerCase();
 }
 
-const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 const showShape = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 /** Order in which layers were applied (Input: created): a topological order of every graph. */
@@ -271,8 +271,8 @@ export abstract class Layer {
     let trainable = 0;
     let nonTrainable = 0;
     for (const s of this.weightSpecs()) {
-      if (s.trainable) trainable += product(s.shape);
-      else nonTrainable += product(s.shape);
+      if (s.trainable) trainable += sizeOf(s.shape);
+      else nonTrainable += sizeOf(s.shape);
     }
     return { trainable, nonTrainable };
   }
@@ -296,7 +296,7 @@ export abstract class Layer {
     }
     const arrays = specs.map((spec, i) => {
       const v = values[i] as WeightValues;
-      const size = product(spec.shape);
+      const size = sizeOf(spec.shape);
       let data: Float32Array | readonly number[];
       if (v instanceof Float32Array || Array.isArray(v)) {
         data = v as Float32Array | readonly number[];
@@ -333,7 +333,7 @@ export abstract class Layer {
       const seed = this._initSeed;
       let randomIndex = 0;
       this._weights = specs.map((s) => {
-        const size = product(s.shape);
+        const size = sizeOf(s.shape);
         if (s.init.kind === 'zeros') return new Float32Array(size);
         if (s.init.kind === 'ones') return new Float32Array(size).fill(1);
         if (seed === undefined) {

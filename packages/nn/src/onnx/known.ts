@@ -6,6 +6,7 @@
  * name ('?3') or a product of those and a number ('batch*288'). Equal strings are equal sizes, which
  * is what lets `Reshape(x, [Shape(x)[0], -1])` import with a symbolic batch dimension.
  */
+import { sizeOf, stridesOf } from '@wcnn/tensor';
 
 export type Dim = number | string;
 
@@ -29,17 +30,7 @@ export class Unsupported extends Error {
 /** A model that breaks the ONNX specification (or a file problem): reported at once. */
 export class OnnxError extends Error {}
 
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
+export { sizeOf, stridesOf };
 
 export const isSym = (d: Dim): d is string => typeof d === 'string';
 

@@ -1,11 +1,10 @@
 // Shape and layout ops: flatten, reshape, concat, transpose, slice and spatial padding.
 import { PAD_MODE } from '@wcnn/kernels-wasm';
-import { formatShape, type Tensor } from '@wcnn/tensor';
+import { formatShape, stridesOf, type Tensor } from '@wcnn/tensor';
 import { execute, kernels, Owned, simpleOperator, sizeOf, type Operator, type Shape } from '../runtime.js';
 import { padTo6 } from './elementwise.js';
 import { checkOptions, checkTensor, fail, finiteNumber } from '../validate.js';
 
-const contiguousStrides = (shape: Shape): number[] => shape.map((_, d) => sizeOf(shape.slice(d + 1)));
 
 /** (N, ...) -> (N, product of the rest), in memory order (h, w, c for NHWC, as Keras). No copy. */
 export function flatten(x: Tensor): Tensor {
@@ -89,7 +88,7 @@ export function createTranspose(op: string, shape: Shape, perm: readonly number[
     const [n, a, b] = key === '0,2,3,1' ? [shape[0], shape[1], shape[2] * shape[3]] : [shape[0], shape[1] * shape[2], shape[3]];
     return simpleOperator([out], ([x], [y]) => k.f32_transpose(x, n, a, b, y));
   }
-  const inStrides = contiguousStrides(shape);
+  const inStrides = stridesOf(shape);
   const owned = new Owned();
   const shape6 = owned.i32(padTo6(out, 1));
   const strides6 = owned.i32(padTo6(perm.map((p) => inStrides[p]), 0));
@@ -168,7 +167,7 @@ export function sliceGeometry(op: string, shape: Shape, spec: SliceSpec): { begi
 
 export function createSlice(op: string, shape: Shape, spec: SliceSpec): Operator {
   const { begin, step, out } = sliceGeometry(op, shape, spec);
-  const strides = contiguousStrides(shape);
+  const strides = stridesOf(shape);
   const offset = begin.reduce((sum, b, d) => sum + b * strides[d], 0) * 4;
   const owned = new Owned();
   const shape6 = owned.i32(padTo6(out, 1));
