@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseNpy } from '@wcnn/tensor';
-import { FIXTURES } from '../test/fixtures.js';
+import { FIXTURES } from '../../../test/fixtures.js';
 import { outputFileName } from './run.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as nn from '@wcnn/nn';
-import { FIXTURES } from '../test/fixtures.js';
+import { FIXTURES } from '../../../test/fixtures.js';
 import { LECTURE_CONV_EXAMPLE } from './examples.js';
 import { heNormal, Rng } from './init.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { init, parseNpy, shutdown, tensor, type Tensor } from '@wcnn/tensor';
-import { FIXTURES } from './fixtures.js';
+import { FIXTURES } from '../../../test/fixtures.js';
 
 export { FIXTURES };
 export const FLAVORS = ['baseline', 'relaxed'] as const;

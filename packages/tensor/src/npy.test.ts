@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES } from '../test/fixtures.js';
+import { FIXTURES } from '../../../test/fixtures.js';
 import { parseNpy, readNpyFile, serializeNpy, writeNpyFile } from './npy.js';
 
 /** Builds a .npy by hand: header dict text, then raw bytes. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES } from '../test/fixtures.js';
+import { FIXTURES } from '../../../test/fixtures.js';
 import { batchNormParams, conv2dParams, convOutputSize, denseParams, depthwiseConv2dParams, padAmounts, window2d } from './shapes.js';
 
 const lecture = JSON.parse(readFileSync(join(FIXTURES, 'seed/lecture.json'), 'utf8'));

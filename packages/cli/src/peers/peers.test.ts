@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zoo } from '@wcnn/models';
 import { loadOnnx, type Graph, type Node } from '@wcnn/nn';
 import { parseNpy, shutdown } from '@wcnn/tensor';
-import { FIXTURES } from '../../test/fixtures.js';
+import { FIXTURES } from '../../../../test/fixtures.js';
 import { graphCase, layerGraph, layerSpec, seeded } from '../bench/cases.js';
 import { maxRelativeDiff } from '../bench/run.js';
 import type { SuiteLayer } from '../bench/suite.js';

@@ -29,7 +29,7 @@ import {
   relu,
   type Pool2dAttrs,
 } from '@wcnn/nn';
-import { FIXTURES } from '../../test/fixtures.js';
+import { FIXTURES } from '../../../../test/fixtures.js';
 import { resnet, resnet18 } from '../zoo/index.js';
 import { loadOnnxWeights } from './onnx.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dispose, fill, init } from '@wcnn/tensor';
 import type { DepthwiseConv2D, ReLU } from '@wcnn/nn';
-import { FIXTURES } from '../../test/fixtures.js';
+import { FIXTURES } from '../../../../test/fixtures.js';
 import { mobilenet_v2 } from './index.js';
 
 const lecture = JSON.parse(readFileSync(join(FIXTURES, 'seed/lecture.json'), 'utf8'));

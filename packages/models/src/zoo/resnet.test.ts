@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dispose, init, tensor } from '@wcnn/tensor';
 import type { Conv2D, Model } from '@wcnn/nn';
-import { FIXTURES } from '../../test/fixtures.js';
+import { FIXTURES } from '../../../../test/fixtures.js';
 import { resnet18, resnet34, resnet50, resnet50_v1 } from './index.js';
 
 const lecture = JSON.parse(readFileSync(join(FIXTURES, 'seed/lecture.json'), 'utf8'));

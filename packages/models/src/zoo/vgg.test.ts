@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dispose, fill, init } from '@wcnn/tensor';
-import { FIXTURES } from '../../test/fixtures.js';
+import { FIXTURES } from '../../../../test/fixtures.js';
 import { vgg16 } from './index.js';
 
 const lecture = JSON.parse(readFileSync(join(FIXTURES, 'seed/lecture.json'), 'utf8'));
