@@ -107,7 +107,8 @@ export function benchmarkCases(): Array<() => BenchCase> {
 }
 
 export async function shortBenchmark(print: Print, maxTime: number): Promise<BenchResult[]> {
-  print(`Short benchmark: batch 1, one thread, ${backend().flavor} SIMD build; Benchmark.js median, ± relative margin of error of the mean`);
+  const threads = backend().threads;
+  print(`Short benchmark: batch 1, ${threads} thread${threads > 1 ? 's' : ''}, ${backend().flavor} SIMD build; Benchmark.js median, ± relative margin of error of the mean`);
   print('');
   print(`  ${'op'.padEnd(32)}${'shape'.padEnd(28)}${'ms'.padStart(9)}${'±%'.padStart(7)}${'GFLOP/s'.padStart(10)}`);
   const results: BenchResult[] = [];
@@ -128,13 +129,17 @@ const COMPARISON_LAYERS: SuiteLayer[] = [
   { model: 'mobilenet_v2', name: 'dw 3x3 56 c144', input: [1, 56, 56, 144], kernel: [3, 3], cout: 144, strides: [1, 1], padding: 'same', groups: 144, flops: 2 * 56 * 56 * 144 * 9 },
 ];
 
-/** wcnn against TensorFlow.js (WASM) and onnxruntime-web on three layers, interleaved, one thread each. */
+/**
+ * wcnn against TensorFlow.js (WASM) and onnxruntime-web on three layers, interleaved: wcnn and
+ * onnxruntime-web on the backend's threads, TensorFlow.js on one (it has no threads in Node).
+ */
 export async function shortComparison(print: Print): Promise<void> {
-  print('Short comparison: the same layers in TensorFlow.js (WASM backend) and onnxruntime-web, one thread each');
+  const threads = backend().threads;
+  print(`Short comparison: the same layers in TensorFlow.js (WASM backend, one thread) and onnxruntime-web (${threads} thread${threads > 1 ? 's' : ''}, as wcnn)`);
   print('');
   let peers;
   try {
-    peers = await loadPeers(['tfjs', 'ort']);
+    peers = await loadPeers(['tfjs', 'ort'], {}, threads);
   } catch (e) {
     print(`  skipped: ${(e as Error).message}`);
     return;

@@ -12,7 +12,15 @@ export function parseSimd(value: string | undefined): SimdOption {
   return simd;
 }
 
-export async function startEngine(simd: SimdOption): Promise<InitResult> {
+/** `--threads N`: a positive integer; undefined leaves the library's default (all cores). */
+export function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--threads must be an integer from 1 to 256, got '${value}'`);
+  return n;
+}
+
+export async function startEngine(simd: SimdOption, threads?: number): Promise<InitResult> {
   if (simd !== 'baseline' && !detectFeatures().relaxedSimd) {
     try {
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -20,5 +28,5 @@ export async function startEngine(simd: SimdOption): Promise<InitResult> {
       // An engine without the flag keeps baseline SIMD; init() says so once.
     }
   }
-  return init({ simd, onNotice: (m) => process.stderr.write(`${m}\n`) });
+  return init({ simd, threads, onNotice: (m) => process.stderr.write(`${m}\n`) });
 }

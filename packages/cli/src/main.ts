@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
-import { parseSimd, startEngine } from './engine.js';
+import { parseSimd, parseThreads, startEngine } from './engine.js';
 import { lectureExample, shortBenchmark, shortComparison } from './demo.js';
 import { loadModel } from './models.js';
 import { runModel } from './run.js';
@@ -10,20 +10,21 @@ import { benchCommand } from './bench/command.js';
 const HELP = `wcnn — convolutional neural networks on WebAssembly SIMD
 
 Usage:
-  wcnn [demo] [--simd auto|baseline|relaxed] [--quick]
+  wcnn [demo] [--simd auto|baseline|relaxed] [--threads N] [--quick]
       The lecture's worked convolution example, a short conv and pool benchmark, and a short
       comparison with TensorFlow.js and onnxruntime-web (when installed).
-  wcnn run MODEL.onnx|zoo:NAME --input NAME=FILE.npy [--input ...] --out DIR [--simd ...]
+  wcnn run MODEL.onnx|zoo:NAME --input NAME=FILE.npy [--input ...] --out DIR [--simd ...] [--threads N]
       Runs a model; writes DIR/<output name>.npy for every output and prints name, shape, time.
       ONNX models take and give NCHW arrays, as ONNX defines them; zoo models are NHWC (Keras).
   wcnn summary MODEL.onnx|zoo:NAME [--input-shape 1,3,224,224] [--json]
       Layers, output shapes, parameter counts and receptive fields.
   wcnn bench [--suite FILE] [MODEL.onnx|zoo:NAME ...] [--simd ...] [--runs N] [--vs tfjs,ort]
-             [--json | --markdown] [--threads 1] [--max-time SECONDS]
+             [--json | --markdown] [--threads N] [--max-time SECONDS]
       Times conv layers (default: ../shared/bench/conv-suite.json beside the repository) and
       models, in GFLOP/s and % of this machine's SIMD peak (measured by a probe kernel), and
       against TensorFlow.js and onnxruntime-web (--vs; devDependencies of the repository root),
-      interleaved in the same process, one thread each: peer ms / wcnn ms > 1 means wcnn is faster.
+      interleaved in the same process: peer ms / wcnn ms > 1 means wcnn is faster. One thread
+      unless --threads N (wcnn and onnxruntime-web then run N threads; TensorFlow.js has none in Node).
 
 Options:
   --simd         kernel build: auto (default: relaxed SIMD where available), baseline or relaxed
@@ -32,7 +33,7 @@ Options:
   --max-time S   bench: seconds a measurement may take once it has N samples (default 0.5)
   --vs LIST      bench: peers to measure too: tfjs, ort
   --markdown     bench: a markdown table for the README instead of the text table
-  --threads N    bench: threads (only 1 for now)
+  --threads N    threads running kernels (default: all cores; bench: 1)
   --verbose      print stack traces of errors
   --version      print the version
   --help         print this help
@@ -64,7 +65,7 @@ function parseShape(v: string | undefined): number[] | undefined {
 
 const COMMANDS = ['demo', 'run', 'summary', 'bench'];
 /** Options that only bench takes, and options that bench does not take. */
-const BENCH_ONLY = ['suite', 'runs', 'vs', 'markdown', 'threads', 'max-time'];
+const BENCH_ONLY = ['suite', 'runs', 'vs', 'markdown', 'max-time'];
 const NOT_BENCH = ['quick', 'input', 'out', 'input-shape'];
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage or input). */
@@ -121,10 +122,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       );
     }
     const simd = parseSimd(values.simd);
+    const threads = parseThreads(values.threads);
     if (command === 'demo') {
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
-      const engine = await startEngine(simd);
-      io.out(`wcnn ${version()}: ${engine.flavor} SIMD build, Node ${process.version}`);
+      const engine = await startEngine(simd, threads);
+      io.out(`wcnn ${version()}: ${engine.flavor} SIMD build, ${engine.threads} thread${engine.threads > 1 ? 's' : ''}, Node ${process.version}`);
       io.out('');
       const ok = lectureExample(io.out);
       io.out('');
@@ -135,7 +137,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     if (rest.length !== 1) throw new UsageError(`${command} expects one model (MODEL.onnx or zoo:NAME), got ${rest.length === 0 ? 'none' : rest.join(' ')}`);
     const inputShape = parseShape(values['input-shape']);
-    await startEngine(simd);
+    await startEngine(simd, threads);
     const loaded = await loadModel(rest[0], command === 'summary' ? inputShape : undefined);
     if (command === 'summary') {
       const { lines, data } = loaded.summary(inputShape);

@@ -1,5 +1,8 @@
-// Compiles assembly/index.ts twice: baseline WASM SIMD 128, and relaxed SIMD (f32x4.relaxed_madd).
-// Kernels own no memory: the module imports `env.memory`, which JS creates and grows.
+// Compiles assembly/index.ts four times: baseline WASM SIMD 128 and relaxed SIMD (f32x4.relaxed_madd),
+// each for a plain memory and for a shared one (threads: every worker instantiates the same module on
+// one shared memory). Kernels own no memory: the module imports `env.memory`, which JS creates and grows.
+// The kernels keep no state in memory (no data segments, no globals), so instantiating a build once per
+// thread on the same memory is safe.
 import { main } from 'assemblyscript/asc';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,9 +26,14 @@ const common = [
   '--converge',
   '--enable', 'simd',
 ];
+// A shared memory must declare its maximum; 65536 pages is wasm32's 4 GiB (JS picks the real bound).
+const shared = ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'];
+const relaxed = ['--enable', 'relaxed-simd'];
 const builds = [
   { name: 'wcnn-simd', extra: [] },
-  { name: 'wcnn-relaxed', extra: ['--enable', 'relaxed-simd'] },
+  { name: 'wcnn-relaxed', extra: relaxed },
+  { name: 'wcnn-simd-shared', extra: shared },
+  { name: 'wcnn-relaxed-shared', extra: [...relaxed, ...shared] },
 ];
 
 for (const { name, extra } of builds) {

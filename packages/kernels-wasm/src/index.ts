@@ -6,6 +6,7 @@ export {
   instantiateKernels,
   defaultWasmUrl,
   WASM_FILES,
+  SHARED_WASM_FILES,
   type WasmSource,
   type Flavor,
 } from './load.js';

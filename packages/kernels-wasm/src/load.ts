@@ -10,8 +10,23 @@ export const WASM_FILES: Record<Flavor, string> = {
   relaxed: 'wcnn-relaxed.wasm',
 };
 
-/** The build shipped with this package, as a URL next to the compiled JS (bundlers follow it). */
-export function defaultWasmUrl(flavor: Flavor): URL {
+/** The same builds on a shared memory (`--sharedMemory`): what worker threads instantiate. */
+export const SHARED_WASM_FILES: Record<Flavor, string> = {
+  baseline: 'wcnn-simd-shared.wasm',
+  relaxed: 'wcnn-relaxed-shared.wasm',
+};
+
+/**
+ * The build shipped with this package, as a URL next to the compiled JS (bundlers follow it).
+ * `shared`: the build that imports a shared memory, for threads.
+ */
+export function defaultWasmUrl(flavor: Flavor, shared = false): URL {
+  // One literal `new URL(...)` per file, so bundlers see every asset.
+  if (shared) {
+    return flavor === 'relaxed'
+      ? new URL('../build/wcnn-relaxed-shared.wasm', import.meta.url)
+      : new URL('../build/wcnn-simd-shared.wasm', import.meta.url);
+  }
   return flavor === 'relaxed'
     ? new URL('../build/wcnn-relaxed.wasm', import.meta.url)
     : new URL('../build/wcnn-simd.wasm', import.meta.url);
@@ -60,12 +75,19 @@ export async function compileKernels(source: WasmSource): Promise<WebAssembly.Mo
 
 const REQUIRED_EXPORTS: readonly string[] = ['heap_base', 'flavor', 'f32_gemm', 'f32_im2col'];
 
-/** Instantiates a compiled kernel module on the caller's memory. */
+/** Instantiates a compiled kernel module on the caller's memory (shared or not, as the build declares). */
 export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
   const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   const missing = REQUIRED_EXPORTS.filter((n) => !names.has(n));
   if (missing.length > 0) throw new Error(`wcnn: the module given is not a wcnn kernel build (missing exports: ${missing.join(', ')})`);
-  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortImport } });
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortImport } });
+  } catch (e) {
+    if (!(e instanceof WebAssembly.LinkError)) throw e;
+    const given = memory.buffer instanceof ArrayBuffer ? 'a plain' : 'a shared';
+    throw new Error(`wcnn: the kernel build does not accept ${given} memory (plain builds run one thread; the *-shared builds run threads): ${e.message}`);
+  }
   return instance.exports as unknown as KernelExports;
 }
 

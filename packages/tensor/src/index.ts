@@ -1,4 +1,4 @@
-export { init, shutdown, backend, isInitialized, type InitOptions, type InitResult, type SimdOption, type Backend } from './backend.js';
+export { init, shutdown, backend, isInitialized, type InitOptions, type InitResult, type SimdOption, type Backend, type KernelCall, type WasmSources } from './backend.js';
 export { Tensor, tensor, fill, zeros, tidy, keep, dispose, memory, formatShape, type MemoryInfo } from './tensor.js';
 export {
   padAmounts,

@@ -39,8 +39,9 @@ describe('wcnn bench arguments', () => {
   const notJson = write('not-json.json', '{ layers: ');
   const empty = write('empty.json', { layers: [] });
   it.each([
-    [['bench', '--threads', '4'], 'wcnn: --threads 4 > 1 needs the threaded runtime, which is not built yet'],
-    [['bench', '--threads', 'two'], "wcnn: --threads must be a positive integer, got 'two'"],
+    [['bench', '--threads', '0'], "wcnn: --threads must be an integer from 1 to 256, got '0'"],
+    [['bench', '--threads', 'two'], "wcnn: --threads must be an integer from 1 to 256, got 'two'"],
+    [['run', 'zoo:lenet5', '--threads', '1.5'], "wcnn: --threads must be an integer from 1 to 256, got '1.5'"],
     [['bench', '--runs', '0'], "wcnn: --runs must be a positive integer, got '0'"],
     [['bench', '--runs', '2.5'], "wcnn: --runs must be a positive integer, got '2.5'"],
     [['bench', '--max-time', '0'], "wcnn: --max-time must be a positive number of seconds, got '0'"],
@@ -128,7 +129,7 @@ describe('pieces that time nothing', () => {
     { name: 'ort' as const, label: 'onnxruntime-web 1.30.0', version: '1.30.0', layer: async () => { throw new Error(); }, model: async () => { throw new Error(); } },
   ];
   const report: Report = buildReport({
-    version: '0.1.0', machine: machineInfo(new Date('2026-01-02T03:04:05Z')), build: 'relaxed', runs: 5, maxTime: 0.5, suite: '/x/conv-suite.json',
+    version: '0.1.0', machine: machineInfo(new Date('2026-01-02T03:04:05Z')), build: 'relaxed', threads: 1, runs: 5, maxTime: 0.5, suite: '/x/conv-suite.json',
     peers, peak: { muladd: 40, fma: 50, reference: 'fma', gflops: 50 }, results,
   });
 
@@ -144,6 +145,19 @@ describe('pieces that time nothing', () => {
     expect(report.summary.models).toEqual([{ name: 'zoo:x', tfjs: 2 }]);
     expect(report.layers[0].wcnn).toEqual({ ms: 10, mean: 10, rme: 1, samples: 5, gflops: 100, pctPeak: 200 });
     expect(report.layers[3].peers.ort).toEqual({ error: 'Conv: no' });
+  });
+
+  it('with threads, takes % peak of one core times the threads and says how the peers ran', () => {
+    const two = buildReport({
+      version: '0.1.0', machine: machineInfo(new Date('2026-01-02T03:04:05Z')), build: 'relaxed', threads: 2, runs: 5, maxTime: 0.5, suite: null,
+      peers, peak: { muladd: 40, fma: 50, reference: 'fma', gflops: 50 }, results,
+    });
+    expect(two.config.threads).toBe(2);
+    expect(two.layers[0].wcnn.pctPeak).toBe(100);
+    const md = formatMarkdown(two);
+    expect(md[0]).toMatch(/relaxed SIMD build, 2 threads, 2026-01-02 03:04 UTC$/);
+    expect(md[2]).toContain('% peak is of the FMA peak times 2 threads');
+    expect(md[2]).toContain('onnxruntime-web on 2 threads, TensorFlow.js on one');
   });
 
   it('formats markdown: a heading with the machine and date, then tables', () => {

@@ -1,7 +1,7 @@
 // wcnn bench: the conv layer suite and/or whole models, wcnn against tfjs and onnxruntime-web in
 // the same process, with this machine's SIMD peak measured alongside.
 import { UsageError } from '../errors.js';
-import { parseSimd, startEngine } from '../engine.js';
+import { parseSimd, parseThreads, startEngine } from '../engine.js';
 import type { Io } from '../main.js';
 import { loadPeers, parsePeerList } from '../peers/index.js';
 import { loadModelCase, type ModelCase } from './cases.js';
@@ -49,9 +49,10 @@ export function parseBenchArgs(a: BenchArgs): {
   peers: ReturnType<typeof parsePeerList>;
   format: 'table' | 'json' | 'markdown';
   suiteFile: string | undefined;
+  threads: number;
 } {
-  const threads = positiveInt('--threads', a.threads, 1);
-  if (threads > 1) throw new UsageError(`--threads ${threads} > 1 needs the threaded runtime, which is not built yet`);
+  // One thread unless asked: the layer targets compare one thread with one thread.
+  const threads = parseThreads(a.threads) ?? 1;
   const simd = parseSimd(a.simd);
   const runs = positiveInt('--runs', a.runs, DEFAULT_RUNS);
   let maxTime = DEFAULT_MAX_TIME;
@@ -65,17 +66,18 @@ export function parseBenchArgs(a: BenchArgs): {
     if (!m.startsWith('zoo:') && !/\.onnx$/i.test(m)) throw new UsageError(`bench: '${m}' is not a model (expected MODEL.onnx or zoo:NAME)`);
   }
   const suiteFile = a.suite ?? (a.models.length === 0 ? defaultSuitePath() : undefined);
-  return { simd, runs, maxTime, peers, format: a.json ? 'json' : a.markdown ? 'markdown' : 'table', suiteFile };
+  return { simd, runs, maxTime, peers, format: a.json ? 'json' : a.markdown ? 'markdown' : 'table', suiteFile, threads };
 }
 
 /** Runs `wcnn bench`; returns the exit code (errors are thrown for main to print). */
 export async function benchCommand(a: BenchArgs, io: Io, env: BenchEnv): Promise<number> {
   const o = parseBenchArgs(a);
   const layers: SuiteLayer[] = o.suiteFile ? loadSuite(o.suiteFile) : [];
-  const init = await startEngine(o.simd);
+  const init = await startEngine(o.simd, o.threads);
+  if (init.threads !== o.threads) throw new Error(`bench: ${o.threads} threads were asked for but the runtime started ${init.threads}`);
   const models: ModelCase[] = [];
   for (const m of a.models) models.push(await loadModelCase(m));
-  const peers = await loadPeers(o.peers);
+  const peers = await loadPeers(o.peers, {}, o.threads);
 
   // Peers (and anything else) must not write to stdout: it carries the table, JSON or markdown only.
   const log = console.log;
@@ -103,6 +105,7 @@ export async function benchCommand(a: BenchArgs, io: Io, env: BenchEnv): Promise
       version: env.version,
       machine: machineInfo(),
       build: init.flavor,
+      threads: o.threads,
       runs: o.runs,
       maxTime: o.maxTime,
       suite: o.suiteFile ?? null,

@@ -78,7 +78,8 @@ export interface Report {
   machine: Machine;
   config: {
     build: 'baseline' | 'relaxed';
-    threads: 1;
+    /** wcnn's threads (and onnxruntime-web's; TensorFlow.js runs one in Node) */
+    threads: number;
     runs: number;
     maxTime: number;
     statistic: 'median';
@@ -99,7 +100,8 @@ function engine(s: { ms: number; mean: number; rme: number; samples: number }): 
   return { ms: sig(s.ms), mean: sig(s.mean), rme: round(s.rme, 2), samples: s.samples };
 }
 
-function entry(r: CaseResult, peak: Peaks): Entry {
+/** `peak` is one core's; with N threads the reference is N times it. */
+function entry(r: CaseResult, peak: Peaks, threads: number): Entry {
   const gflops = r.flops / (r.wcnn.ms / 1e3) / 1e9;
   const peers: Entry['peers'] = {};
   for (const [name, p] of Object.entries(r.peers) as Array<[PeerName, PeerResult]>) {
@@ -109,7 +111,7 @@ function entry(r: CaseResult, peak: Peaks): Entry {
   return {
     name: r.name,
     flops: r.flops,
-    wcnn: { ...engine(r.wcnn), gflops: round(gflops, 2), pctPeak: round((gflops / peak.gflops) * 100, 1) },
+    wcnn: { ...engine(r.wcnn), gflops: round(gflops, 2), pctPeak: round((gflops / (peak.gflops * threads)) * 100, 1) },
     peers,
   };
 }
@@ -150,6 +152,7 @@ export function buildReport(parts: {
   peers: readonly Peer[];
   peak: Peaks;
   results: readonly CaseResult[];
+  threads: number;
 }): Report {
   const { peak } = parts;
   const names = parts.peers.map((p) => p.name);
@@ -157,9 +160,9 @@ export function buildReport(parts: {
     .filter((r) => r.kind === 'layer')
     .map((r) => {
       const l = r.layer!;
-      return { ...entry(r, peak), model: l.model, class: r.class!, input: l.input, kernel: l.kernel, cout: l.cout, strides: l.strides, groups: l.groups };
+      return { ...entry(r, peak, parts.threads), model: l.model, class: r.class!, input: l.input, kernel: l.kernel, cout: l.cout, strides: l.strides, groups: l.groups };
     });
-  const models: ModelEntry[] = parts.results.filter((r) => r.kind === 'model').map((r) => ({ ...entry(r, peak), inputShapes: r.inputShapes ?? {} }));
+  const models: ModelEntry[] = parts.results.filter((r) => r.kind === 'model').map((r) => ({ ...entry(r, peak, parts.threads), inputShapes: r.inputShapes ?? {} }));
   const minLayer: Summary['minLayer'] = {};
   for (const p of names) {
     for (const l of layers) {
@@ -173,7 +176,7 @@ export function buildReport(parts: {
     machine: parts.machine,
     config: {
       build: parts.build,
-      threads: 1,
+      threads: parts.threads,
       runs: parts.runs,
       maxTime: parts.maxTime,
       statistic: 'median',
@@ -200,11 +203,14 @@ const fmtRatio = (r: number | undefined): string => (r === undefined ? '—' : `
 const peakLine = (r: Report): string => {
   const p = r.peak;
   const fma = p.fma === null ? 'FMA n/a (baseline build)' : `FMA ${p.fma.toFixed(1)} GFLOP/s`;
-  return `peak (probe, 12 f32x4 chains, same process): mul+add ${p.muladd.toFixed(1)} GFLOP/s, ${fma}; % peak is of the ${p.reference === 'fma' ? 'FMA' : 'mul+add'} peak`;
+  const per = r.config.threads > 1 ? ` times ${r.config.threads} threads` : '';
+  return `peak (probe, 12 f32x4 chains, one core, same process): mul+add ${p.muladd.toFixed(1)} GFLOP/s, ${fma}; % peak is of the ${p.reference === 'fma' ? 'FMA' : 'mul+add'} peak${per}`;
 };
+const peerThreads = (r: Report): string =>
+  r.config.threads > 1 ? `onnxruntime-web on ${r.config.threads} threads, TensorFlow.js on one (it has no threads in Node)` : 'one thread each';
 const FLOPS_NOTE = 'GFLOP/s = direct-convolution flops (2 * multiply-adds; models: conv and dense layers) / time, so a fast algorithm (Winograd) can pass 100 % of peak.';
 const headline = (r: Report): string =>
-  `${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}, wcnn ${r.version} ${r.config.build} SIMD build, 1 thread, ${r.machine.date.slice(0, 16).replace('T', ' ')} UTC`;
+  `${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}, wcnn ${r.version} ${r.config.build} SIMD build, ${r.config.threads} thread${r.config.threads > 1 ? 's' : ''}, ${r.machine.date.slice(0, 16).replace('T', ' ')} UTC`;
 
 function peerCell(e: Entry, p: PeerName): [string, string] {
   const pe = e.peers[p];
@@ -298,7 +304,7 @@ export function formatMarkdown(r: Report): string[] {
   const out = [
     `### wcnn bench: ${headline(r)}`,
     '',
-    `${peakLine(r)}. Times are medians of Benchmark.js samples${r.config.peers.length ? ` (peers: ${r.config.peers.map((p) => p.label).join(', ')}, one thread each); peer/wcnn > 1 means wcnn is faster` : ''}. ${FLOPS_NOTE}`,
+    `${peakLine(r)}. Times are medians of Benchmark.js samples${r.config.peers.length ? ` (peers: ${r.config.peers.map((p) => p.label).join(', ')}, ${peerThreads(r)}); peer/wcnn > 1 means wcnn is faster` : ''}. ${FLOPS_NOTE}`,
     '',
     ...mdTable(head, body, numeric),
   ];

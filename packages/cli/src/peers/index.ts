@@ -31,7 +31,7 @@ export interface PeerModules {
 }
 
 /** Loads and configures the peers asked for; a missing package is a UsageError saying how to install it. */
-export async function loadPeers(names: readonly PeerName[], modules: PeerModules = {}): Promise<Peer[]> {
+export async function loadPeers(names: readonly PeerName[], modules: PeerModules = {}, threads = 1): Promise<Peer[]> {
   const peers: Peer[] = [];
   for (const name of names) {
     try {
@@ -40,7 +40,7 @@ export async function loadPeers(names: readonly PeerName[], modules: PeerModules
         peers.push(await tfjsPeer(modules.tfjs ?? TFJS_MODULES));
       } else {
         const { ortPeer, ORT_MODULE } = await import('./ort.js');
-        peers.push(await ortPeer(modules.ort ?? ORT_MODULE));
+        peers.push(await ortPeer(modules.ort ?? ORT_MODULE, threads));
       }
     } catch (e) {
       if (isMissingModule(e)) {

@@ -1,4 +1,4 @@
-// onnxruntime-web (the wasm execution provider) as a peer: one thread, SIMD, no proxy worker, the
+// onnxruntime-web (the wasm execution provider) as a peer: one thread (or as many as wcnn runs), SIMD, no proxy worker, the
 // .wasm/.mjs files read from the installed package (nothing is downloaded).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -9,13 +9,13 @@ import type { Graph } from '@wcnn/nn';
 
 export const ORT_MODULE = 'onnxruntime-web';
 
-/** One per module name (tests load a missing one on purpose). */
+/** One per module name (tests load a missing one on purpose); ORT's thread count is set once per process. */
 const started = new Map<string, Promise<Peer>>();
 
-export function ortPeer(module = ORT_MODULE): Promise<Peer> {
+export function ortPeer(module = ORT_MODULE, threads = 1): Promise<Peer> {
   let peer = started.get(module);
   if (!peer) {
-    peer = start(module).catch((e: unknown) => {
+    peer = start(module, threads).catch((e: unknown) => {
       started.delete(module);
       throw e;
     });
@@ -24,12 +24,12 @@ export function ortPeer(module = ORT_MODULE): Promise<Peer> {
   return peer;
 }
 
-async function start(module: string): Promise<Peer> {
+async function start(module: string, threads: number): Promise<Peer> {
   const imported = (await import(module)) as typeof ORT & { default?: typeof ORT };
   const ort = imported.InferenceSession ? imported : imported.default!;
   const require = createRequire(import.meta.url);
   const dist = dirname(require.resolve(`${module}/ort-wasm-simd-threaded.wasm`));
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = threads;
   ort.env.wasm.simd = true;
   ort.env.wasm.proxy = false;
   ort.env.wasm.wasmPaths = join(dist, '/');
@@ -39,7 +39,7 @@ async function start(module: string): Promise<Peer> {
     executionProviders: ['wasm'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    intraOpNumThreads: 1,
+    intraOpNumThreads: threads,
     interOpNumThreads: 1,
     logSeverityLevel: 3,
   };

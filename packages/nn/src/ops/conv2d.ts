@@ -8,6 +8,7 @@ import { effectiveKernel, formatShape, padAmounts, type Tensor } from '@wcnn/ten
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
 import { execute, kernels, Owned, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
+import { gemmCalls, parallel, splitRange, threadCount, type KernelCall } from '../parallel.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
 
 export interface Conv2dOptions {
@@ -253,21 +254,32 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
     else pack(0);
   });
   const circular = g.circular ? 1 : 0;
+  // Threads take contiguous row ranges, each cut into chunks that go through its own im2col scratch.
+  const threads = threadCount();
+  const rowsPerThread = Math.ceil(rows / threads);
+  const threadChunk = pointwise ? 0 : Math.min(chunk, Math.max(8, Math.ceil(rowsPerThread / 4) * 4));
+  const chunkBytes = threadChunk * depth * FLOAT;
   return {
-    scratchBytes: chunk * depth * FLOAT,
+    scratchBytes: threads * chunkBytes,
     run: (x, y, cols) => {
       for (let grp = 0; grp < g.groups; grp++) {
         const yGroup = y + grp * kpg * FLOAT;
         if (pointwise) {
-          k.f32_gemm(rows, kpg, depth, x + grp * cpg * FLOAT, g.cin, packed[grp], yGroup, g.cout, act.min, act.max, act.alpha);
+          parallel(gemmCalls(rows, kpg, depth, x + grp * cpg * FLOAT, g.cin, packed[grp], yGroup, g.cout, act.min, act.max, act.alpha));
           continue;
         }
-        for (let r0 = 0; r0 < rows; r0 += chunk) {
-          const count = Math.min(chunk, rows - r0);
-          k.f32_im2col(x, g.n, g.h, g.w, g.cin, grp * cpg, cpg, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-            g.pads[0], g.pads[2], g.oh, g.ow, circular, r0, count, cols);
-          k.f32_gemm(count, kpg, depth, cols, depth, packed[grp], yGroup + r0 * g.cout * FLOAT, g.cout, act.min, act.max, act.alpha);
-        }
+        parallel(splitRange(rows, threads, 4, threadChunk).map(([start, end], t) => {
+          const calls: KernelCall[] = [];
+          const scratch = cols + t * chunkBytes;
+          for (let r0 = start; r0 < end; r0 += threadChunk) {
+            const count = Math.min(threadChunk, end - r0);
+            calls.push(['f32_im2col', x, g.n, g.h, g.w, g.cin, grp * cpg, cpg, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
+              g.pads[0], g.pads[2], g.oh, g.ow, circular, r0, count, scratch]);
+            calls.push(['f32_gemm', count, kpg, depth, scratch, depth, packed[grp], yGroup + r0 * g.cout * FLOAT, g.cout,
+              act.min, act.max, act.alpha]);
+          }
+          return calls;
+        }));
       }
     },
   };
@@ -299,21 +311,58 @@ function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefin
     }
   }));
   const bPtr = bias ? owned.copy(bias) : 0;
+  const chunkBytes = 36 * chunk * (cin + cout) * FLOAT;
+  const matrix = (m: number) => packed + m * packedFloats * FLOAT;
+  /** Calls for chunk [t0, t0 + count) of x into y with the scratch at `v`: input transform, 36 GEMMs, output transform. */
+  const chunkCalls = (x: number, y: number, t0: number, count: number, v: number): KernelCall[] => {
+    const mm = v + 36 * count * cin * FLOAT;
+    const calls: KernelCall[] = [['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0, count, v, count * cin]];
+    for (let m = 0; m < 36; m++) {
+      calls.push(['f32_gemm', count, cout, cin, v + m * count * cin * FLOAT, cin, matrix(m), mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1]);
+    }
+    calls.push(['f32_winograd_output_f4x4_3x3', mm, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, act.min, act.max, act.alpha]);
+    return calls;
+  };
+  const threads = threadCount();
+  const chunks = Math.ceil(tiles / chunk);
+  // Threads either take whole chunks each (enough of them: no barrier inside a chunk), or share every
+  // chunk in three phases: input transform by tiles, the 36 GEMMs by matrix (so each thread streams
+  // only its share of the 36 packed filters: the big cost of small, deep layers), output by tiles.
+  const byChunks = threads > 1 && chunks >= 2 * threads;
   return {
-    // (36, chunk, cin) transformed input, then (36, chunk, cout) GEMM results.
-    scratchBytes: 36 * chunk * (cin + cout) * FLOAT,
+    // (36, chunk, cin) transformed input, then (36, chunk, cout) GEMM results, per thread taking chunks.
+    scratchBytes: (byChunks ? threads : 1) * chunkBytes,
     run: (x, y, scratch) => {
-      const v = scratch;
-      const mm = scratch + 36 * chunk * cin * FLOAT;
+      if (threads === 1 || byChunks) {
+        parallel(splitRange(chunks, threads).map(([c0, c1], t) => {
+          const calls: KernelCall[] = [];
+          for (let c = c0; c < c1; c++) {
+            const t0 = c * chunk;
+            calls.push(...chunkCalls(x, y, t0, Math.min(chunk, tiles - t0), scratch + t * chunkBytes));
+          }
+          return calls;
+        }));
+        return;
+      }
       for (let t0 = 0; t0 < tiles; t0 += chunk) {
         const count = Math.min(chunk, tiles - t0);
-        k.f32_winograd_input_f4x4_3x3(x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0, count, v, count * cin);
-        for (let m = 0; m < 36; m++) {
-          k.f32_gemm(count, cout, cin, v + m * count * cin * FLOAT, cin, packed + m * packedFloats * FLOAT,
-            mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1);
-        }
-        k.f32_winograd_output_f4x4_3x3(mm, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y,
-          act.min, act.max, act.alpha);
+        const v = scratch;
+        const mm = scratch + 36 * count * cin * FLOAT;
+        const byTiles = splitRange(count, threads);
+        parallel(byTiles.map(([a, b]) => [
+          ['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0 + a, b - a, v + a * cin * FLOAT, count * cin],
+        ]));
+        parallel(splitRange(36, threads).map(([m0, m1]) => {
+          const calls: KernelCall[] = [];
+          for (let m = m0; m < m1; m++) {
+            calls.push(['f32_gemm', count, cout, cin, v + m * count * cin * FLOAT, cin, matrix(m), mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1]);
+          }
+          return calls;
+        }));
+        parallel(byTiles.map(([a, b]) => [
+          ['f32_winograd_output_f4x4_3x3', mm + a * cout * FLOAT, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0 + a, b - a, y,
+            act.min, act.max, act.alpha],
+        ]));
       }
     },
   };

@@ -3,6 +3,7 @@ import { formatShape, type Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation } from '../activation.js';
 import { execute, kernels, Owned, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
+import { gemmCalls, parallel } from '../parallel.js';
 import { checkOptions, checkTensor, fail } from '../validate.js';
 
 export interface DenseOptions {
@@ -36,7 +37,7 @@ export function createDense(op: string, xShape: Shape, wShape: Shape, w: WeightD
     scratchBytes: 0,
     ownedBytes: owned.bytes,
     run: ([x], [y]) => {
-      k.f32_gemm(rows, units, inputs, x, inputs, packed, y, units, act.min, act.max, act.alpha);
+      parallel(gemmCalls(rows, units, inputs, x, inputs, packed, y, units, act.min, act.max, act.alpha));
       if (act.post) applyInPlace(act.post, y, rows * units);
     },
     dispose: () => owned.free(),

@@ -1,0 +1,63 @@
+// How operators split kernel calls across threads (backend().parallel runs list t on thread t).
+// Splits never change what a kernel computes for one output element, so any thread count gives
+// bit-for-bit the single-thread result.
+import { backend, type KernelCall } from '@wcnn/tensor';
+
+export type { KernelCall };
+
+/** Threads of the running backend, counting the calling one. */
+export function threadCount(): number {
+  return backend().threads;
+}
+
+/** Runs list t on thread t; an empty list leaves its thread idle. */
+export function parallel(perThread: readonly (readonly KernelCall[])[]): void {
+  backend().parallel(perThread);
+}
+
+/**
+ * [start, end) ranges cutting `total` into at most `parts` pieces, each boundary a multiple of `align`
+ * (except the end) and each piece at least `minSize` long (fewer pieces when there is too little work).
+ */
+export function splitRange(total: number, parts: number, align = 1, minSize = 1): Array<[number, number]> {
+  const units = Math.ceil(total / align);
+  const count = Math.max(1, Math.min(parts, Math.floor(total / Math.max(1, minSize)), units));
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const end = i === count - 1 ? total : Math.min(total, Math.round((total * (i + 1)) / count / align) * align);
+    if (end > start) out.push([start, end]);
+    start = end;
+  }
+  return out;
+}
+
+/** The same list of calls for every range: `make(start, end)` builds one thread's calls. */
+export function splitCalls(total: number, align: number, minSize: number, make: (start: number, end: number) => KernelCall[]): KernelCall[][] {
+  return splitRange(total, threadCount(), align, minSize).map(([s, e]) => make(s, e));
+}
+
+const FLOAT = 4;
+/** Panel width of the packed GEMM B (f32_gemm_pack_b): splitting n at multiples of it keeps panels whole. */
+const PANEL = 16;
+
+/**
+ * f32_gemm split across threads: by rows when there are plenty (each thread streams all of B past its
+ * own rows), else by whole column panels (each thread reads only its panels of B: late layers with few
+ * pixels and large weights).
+ */
+export function gemmCalls(
+  m: number, n: number, k: number, a: number, lda: number, packed: number, c: number, ldc: number,
+  outMin: number, outMax: number, alpha: number,
+): KernelCall[][] {
+  const threads = threadCount();
+  const byRows = m >= threads * 32 || n <= PANEL;
+  if (byRows) {
+    return splitRange(m, threads, 4, 8).map(([r0, r1]) => [
+      ['f32_gemm', r1 - r0, n, k, a + r0 * lda * FLOAT, lda, packed, c + r0 * ldc * FLOAT, ldc, outMin, outMax, alpha],
+    ]);
+  }
+  return splitRange(n, threads, PANEL, PANEL).map(([j0, j1]) => [
+    ['f32_gemm', m, j1 - j0, k, a, lda, packed + (j0 / PANEL) * (k + 1) * PANEL * FLOAT, c + j0 * FLOAT, ldc, outMin, outMax, alpha],
+  ]);
+}
