@@ -36,6 +36,15 @@ export interface KernelExports {
     c: number, ldc: number,
     min: number, max: number, alpha: number,
   ): void;
+  /** f32_gemm with a residual (m, n), rows `ldr` floats apart, added before the activation. */
+  f32_gemm_residual(
+    m: number, n: number, k: number,
+    a: number, lda: number,
+    packed: number,
+    c: number, ldc: number,
+    r: number, ldr: number,
+    min: number, max: number, alpha: number,
+  ): void;
 
   /**
    * Rows [rowStart, rowStart + rowCount) of the im2col matrix of a NHWC batch, for input channels
@@ -155,6 +164,8 @@ export interface KernelExports {
     oh: number, ow: number, tilesH: number, tilesW: number,
     tileStart: number, tileCount: number,
     y: number, min: number, max: number, alpha: number,
+    /** 0, or an NHWC residual like y, added before the activation */
+    residual: number,
   ): void;
 }
 

@@ -24,6 +24,9 @@ interface GemmCase {
   aRange?: number;
   /** Values on a 1/16 grid: every product and sum is exact in f32, so large k stays within tolerance. */
   dyadic?: boolean;
+  /** Through f32_gemm_residual with a residual whose rows are `ldr` floats apart (default n + 3). */
+  residual?: boolean;
+  ldr?: number;
 }
 
 function data(n: number, seed: number, range: number, dyadic: boolean): Float32Array {
@@ -61,6 +64,13 @@ function runGemm(h: Harness, cs: GemmCase, seed: number): void {
   const cLen = (m + SPARE_ROWS) * ldc;
   const c0 = new Float32Array(cLen).fill(SENTINEL);
   const pc = putOutput(h, cLen);
+  if (cs.residual) {
+    const ldr = cs.ldr ?? n + 3;
+    const r = data(m * ldr, seed + 3, 2, dyadic);
+    h.k.f32_gemm_residual(m, n, k, pa, lda, packed, pc + cOff * 4, ldc, h.put(r), ldr, e.min, e.max, e.alpha);
+    checkOutput(h, pc, refGemm(m, n, k, a, lda, b, ldb, bias, c0, cOff, ldc, e, r, ldr), TOL, `${label} + residual`);
+    return;
+  }
   h.k.f32_gemm(m, n, k, pa, lda, packed, pc + cOff * 4, ldc, e.min, e.max, e.alpha);
   checkOutput(h, pc, refGemm(m, n, k, a, lda, b, ldb, bias, c0, cOff, ldc, e), TOL, label);
 }
@@ -104,6 +114,17 @@ describe.each(FLAVORS)('f32_gemm (%s build)', (flavor) => {
 
   it.each(CASES)('$name', (cs) => {
     runGemm(h, cs, 1000 + cs.m * 31 + cs.n * 7 + cs.k);
+  });
+
+  // The residual is read like C: every row and column tail of both microkernels, and row blocks.
+  it('with a residual: every m in 1..9 and n in 1..33, strided, blocked by rows', () => {
+    for (let m = 1; m <= 9; m++) {
+      for (let n = 1; n <= 33; n++) {
+        const epilogue = (['identity', 'relu', 'relu6', 'leaky'] as const)[(m + n) % 4];
+        runGemm(h, { name: 'residual sweep', m, n, k: 3 + (n % 3), bias: (m + n) % 2 === 0, epilogue, residual: true, ldr: n + (m % 3) }, m * 100 + n);
+      }
+    }
+    runGemm(h, { name: 'residual, A blocked by rows', m: 301, n: 40, k: 500, lda: 503, ldc: 45, cOff: 3, bias: true, epilogue: 'relu', dyadic: true, residual: true, ldr: 40 }, 7);
   });
 
   // k = 1, 2, 3 straddle the 2x16 kernel's unroll by 2; n up to 33 covers one and two panels of 16 plus

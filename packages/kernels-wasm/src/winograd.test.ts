@@ -93,7 +93,7 @@ function runInput(h: Harness, s: Shape, c: number, seed: number): void {
 
 type EpilogueName = keyof typeof EPILOGUES;
 
-function runOutput(h: Harness, s: Shape, cout: number, bias: boolean, epi: EpilogueName, seed: number): void {
+function runOutput(h: Harness, s: Shape, cout: number, bias: boolean, epi: EpilogueName, seed: number, residual = false): void {
   const g = geometry(s);
   const { tilesH, tilesW, tiles } = tilesOf(g);
   const e = EPILOGUES[epi];
@@ -108,9 +108,10 @@ function runOutput(h: Harness, s: Shape, cout: number, bias: boolean, epi: Epilo
     const pb = b ? h.put(b) : 0;
     const yLen = g.n * g.oh * g.ow * cout;
     const y = putOutput(h, yLen);
-    h.k.f32_winograd_output_f4x4_3x3(pm, matStride, pb, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, e.min, e.max, e.alpha);
-    const expected = refWinogradOutput(m, matStride, b, cout, g, t0, count, new Float32Array(yLen).fill(SENTINEL), e);
-    checkOutput(h, y, expected, OUTPUT_TOL, label);
+    const r = residual ? dyadic(yLen, seed + 7, 2) : null;
+    h.k.f32_winograd_output_f4x4_3x3(pm, matStride, pb, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, e.min, e.max, e.alpha, r ? h.put(r) : 0);
+    const expected = refWinogradOutput(m, matStride, b, cout, g, t0, count, new Float32Array(yLen).fill(SENTINEL), e, r);
+    checkOutput(h, y, expected, OUTPUT_TOL, r ? `${label} + residual` : label);
   }
 }
 
@@ -156,7 +157,7 @@ function runPipeline(h: Harness, cs: PipelineCase, seed: number): void {
       h.k.f32_gemm(count, cout, cin, v + k * count * cin * 4, cin, packed + k * packedFloats * 4,
         m + k * count * cout * 4, cout, -Infinity, Infinity, 1);
     }
-    h.k.f32_winograd_output_f4x4_3x3(m, count * cout, pb, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, e.min, e.max, e.alpha);
+    h.k.f32_winograd_output_f4x4_3x3(m, count * cout, pb, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, e.min, e.max, e.alpha, 0);
   }
   checkOutput(h, y, refConv3x3(x, g, cin, w, cout, b, e), PIPELINE_TOL, label);
 }
@@ -204,6 +205,11 @@ describe.each(FLAVORS)('Winograd F(4x4, 3x3) (%s build)', (flavor) => {
     runOutput(h, s, 6, true, 'leaky', 451);
   });
 
+  it.each(SHAPES.map((s) => [s.name, s] as const))('output transform with a residual: %s, cout in 1, 3, 4, 5, 13', (_n, s) => {
+    const epis: EpilogueName[] = ['relu', 'identity', 'leaky', 'relu6'];
+    CHANNELS.forEach((cout, i) => runOutput(h, s, cout, i % 2 === 1, epis[i % epis.length], 500 + cout, true));
+  });
+
   it.each(PIPELINES.map((c) => [`${c.shape.name}, ${c.cin} -> ${c.cout}, chunk ${c.chunk}`, c] as const))('pipeline matches a direct 3x3 conv: %s', (_n, cs) => {
     runPipeline(h, cs, 500 + cs.cin * 13 + cs.cout);
   });
@@ -220,7 +226,7 @@ describe.each(FLAVORS)('Winograd F(4x4, 3x3) (%s build)', (flavor) => {
     for (let t0 = 0; t0 < tiles; t0 += 4) {
       const count = Math.min(4, tiles - t0);
       const pm = h.put(new Float32Array(36 * count * cout).fill(0.5));
-      h.k.f32_winograd_output_f4x4_3x3(pm, count * cout, 0, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, -Infinity, Infinity, 1);
+      h.k.f32_winograd_output_f4x4_3x3(pm, count * cout, 0, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, -Infinity, Infinity, 1, 0);
     }
     const got = h.get(y, yLen);
     expect(got.every((v) => v !== SENTINEL), 'every output written').toBe(true);

@@ -78,12 +78,15 @@ export function refGemm(
   a: Float32Array, lda: number,
   b: Float32Array, ldb: number, bias: Float32Array | null,
   c: Float32Array, cOff: number, ldc: number, e: Epilogue,
+  /** Added before the epilogue: element (i, j) at residual[i * ldr + j]. */
+  residual: Float32Array | null = null, ldr = n,
 ): Float32Array {
   const out = c.slice();
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = bias ? bias[j] : 0;
       for (let kk = 0; kk < k; kk++) s += a[i * lda + kk] * b[kk * ldb + j];
+      if (residual) s += residual[i * ldr + j];
       out[cOff + i * ldc + j] = applyEpilogue(s, e);
     }
   }

@@ -110,6 +110,8 @@ export function refWinogradInput(
 export function refWinogradOutput(
   m: Float32Array, matStride: number, bias: Float32Array | null, cout: number, g: WinogradGeometry,
   tileStart: number, tileCount: number, init: Float32Array, e: Epilogue,
+  /** NHWC like the output, added before the epilogue. */
+  residual: Float32Array | null = null,
 ): Float32Array {
   const out = init.slice();
   const { tilesH, tilesW } = tilesOf(g);
@@ -122,7 +124,8 @@ export function refWinogradOutput(
           const oy = ty * 4 + i;
           const ox = tx * 4 + j;
           if (oy >= g.oh || ox >= g.ow) continue;
-          out[((img * g.oh + oy) * g.ow + ox) * cout + co] = applyEpilogue(y[i][j] + (bias ? bias[co] : 0), e);
+          const at = ((img * g.oh + oy) * g.ow + ox) * cout + co;
+          out[at] = applyEpilogue(y[i][j] + (bias ? bias[co] : 0) + (residual ? residual[at] : 0), e);
         }
       }
     }

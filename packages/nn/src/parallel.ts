@@ -49,15 +49,18 @@ const PANEL = 16;
 export function gemmCalls(
   m: number, n: number, k: number, a: number, lda: number, packed: number, c: number, ldc: number,
   outMin: number, outMax: number, alpha: number,
+  /** 0, or a residual laid out like C (rows ldc floats apart) added before the activation */
+  residual = 0,
 ): KernelCall[][] {
   const threads = threadCount();
+  const call = (rows: number, cols: number, aAt: number, bAt: number, at: number): KernelCall => residual
+    ? ['f32_gemm_residual', rows, cols, k, aAt, lda, bAt, c + at, ldc, residual + at, ldc, outMin, outMax, alpha]
+    : ['f32_gemm', rows, cols, k, aAt, lda, bAt, c + at, ldc, outMin, outMax, alpha];
   const byRows = m >= threads * 32 || n <= PANEL;
   if (byRows) {
-    return splitRange(m, threads, 4, 8).map(([r0, r1]) => [
-      ['f32_gemm', r1 - r0, n, k, a + r0 * lda * FLOAT, lda, packed, c + r0 * ldc * FLOAT, ldc, outMin, outMax, alpha],
-    ]);
+    return splitRange(m, threads, 4, 8).map(([r0, r1]) => [call(r1 - r0, n, a + r0 * lda * FLOAT, packed, r0 * ldc * FLOAT)]);
   }
   return splitRange(n, threads, PANEL, PANEL).map(([j0, j1]) => [
-    ['f32_gemm', m, j1 - j0, k, a, lda, packed + (j0 / PANEL) * (k + 1) * PANEL * FLOAT, c + j0 * FLOAT, ldc, outMin, outMax, alpha],
+    call(m, j1 - j0, a, packed + (j0 / PANEL) * (k + 1) * PANEL * FLOAT, j0 * FLOAT),
   ]);
 }

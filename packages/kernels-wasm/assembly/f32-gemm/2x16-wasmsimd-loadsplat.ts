@@ -8,17 +8,20 @@
 // spill. The never-taken branch that stores the accumulators makes the first step's arithmetic
 // finish before the second step's loads.
 import { epilogue, madd } from '../common';
+import { addResidual } from './residual';
 
 /**
  * a: (mr, kc) rows `aStride` bytes apart. w: one packed panel, 16 bias floats then (kc, 16).
  * c: (mr, nc) rows `cStride` bytes apart. With mr = 1 the second row aliases the first: it computes
- * and stores the same values again instead of branching in the k loop.
+ * and stores the same values again instead of branching in the k loop. r: 0, or a residual (mr, nc)
+ * laid out like c (rows `rStride` bytes apart), added before the epilogue.
  */
 @inline export function f32_gemm_ukernel_2x16__wasmsimd_loadsplat(
   mr: i32, nc: i32, kc: i32,
   a: usize, aStride: usize,
   w: usize,
   c: usize, cStride: usize,
+  r: usize, rStride: usize,
   vmin: v128, vmax: v128, valpha: v128,
 ): void {
   let a0 = a;
@@ -104,6 +107,17 @@ import { epilogue, madd } from '../common';
     vacc1xCDEF = madd(va1, vbCDEF, vacc1xCDEF);
   }
 
+  if (r != 0) {
+    const r1 = mr == 2 ? r + rStride : r;
+    vacc0x0123 = addResidual(vacc0x0123, r, nc);
+    vacc0x4567 = addResidual(vacc0x4567, r + 16, nc - 4);
+    vacc0x89AB = addResidual(vacc0x89AB, r + 32, nc - 8);
+    vacc0xCDEF = addResidual(vacc0xCDEF, r + 48, nc - 12);
+    vacc1x0123 = addResidual(vacc1x0123, r1, nc);
+    vacc1x4567 = addResidual(vacc1x4567, r1 + 16, nc - 4);
+    vacc1x89AB = addResidual(vacc1x89AB, r1 + 32, nc - 8);
+    vacc1xCDEF = addResidual(vacc1xCDEF, r1 + 48, nc - 12);
+  }
   vacc0x0123 = epilogue(vacc0x0123, vmin, vmax, valpha);
   vacc0x4567 = epilogue(vacc0x4567, vmin, vmax, valpha);
   vacc0x89AB = epilogue(vacc0x89AB, vmin, vmax, valpha);

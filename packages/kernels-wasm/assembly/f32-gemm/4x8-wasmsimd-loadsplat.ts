@@ -2,17 +2,20 @@
 // Loadsplat form: per k, each of the 4 rows broadcasts one A float against two vectors of B.
 // The driver runs it on a last panel of at most 8 columns, which the 2x16 kernel would half waste.
 import { epilogue, madd } from '../common';
+import { addResidual } from './residual';
 
 /**
  * a: (mr, kc) rows `aStride` bytes apart. w: one packed panel, 8 bias floats then (kc, 8).
  * c: (mr, nc) rows `cStride` bytes apart. Rows beyond mr alias the row above them, so they
- * compute and store the same values again instead of branching in the k loop.
+ * compute and store the same values again instead of branching in the k loop. r: 0, or a residual
+ * (mr, nc) laid out like c (rows `rStride` bytes apart), added before the epilogue.
  */
 @inline export function f32_gemm_ukernel_4x8__wasmsimd_loadsplat(
   mr: i32, nc: i32, kc: i32,
   a: usize, aStride: usize,
   w: usize,
   c: usize, cStride: usize,
+  r: usize, rStride: usize,
   vmin: v128, vmax: v128, valpha: v128,
 ): void {
   let a0 = a;
@@ -70,6 +73,20 @@ import { epilogue, madd } from '../common';
     vacc3x4567 = madd(va3, vb4567, vacc3x4567);
   }
 
+  if (r != 0) {
+    // Row i's residual: the row above it when i >= mr, as for a and c.
+    const r1 = mr < 2 ? r : r + rStride;
+    const r2 = mr <= 2 ? r1 : r1 + rStride;
+    const r3 = mr != 4 ? r2 : r2 + rStride;
+    vacc0x0123 = addResidual(vacc0x0123, r, nc);
+    vacc0x4567 = addResidual(vacc0x4567, r + 16, nc - 4);
+    vacc1x0123 = addResidual(vacc1x0123, r1, nc);
+    vacc1x4567 = addResidual(vacc1x4567, r1 + 16, nc - 4);
+    vacc2x0123 = addResidual(vacc2x0123, r2, nc);
+    vacc2x4567 = addResidual(vacc2x4567, r2 + 16, nc - 4);
+    vacc3x0123 = addResidual(vacc3x0123, r3, nc);
+    vacc3x4567 = addResidual(vacc3x4567, r3 + 16, nc - 4);
+  }
   vacc0x0123 = epilogue(vacc0x0123, vmin, vmax, valpha);
   vacc0x4567 = epilogue(vacc0x4567, vmin, vmax, valpha);
   vacc1x0123 = epilogue(vacc1x0123, vmin, vmax, valpha);

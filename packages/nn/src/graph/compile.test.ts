@@ -51,7 +51,7 @@ describe.each(FLAVORS)('compiled plans on the %s build', (flavor) => {
   it('match the functional ops, with batch norm folded and activations fused', () => {
     const g = residualGraph();
     const plan = compile(g, { inputShapes: { x: [2, 9, 7, 3] } });
-    expect(plan.stats.folded).toMatchObject({ batchNorms: 1, activations: 1 });
+    expect(plan.stats.folded).toMatchObject({ batchNorms: 1, activations: 1, residuals: 1 });
     expect(plan.outputs).toEqual([{ name: 'y', shape: [2, 5] }, { name: 'p', shape: [2, 5, 4, 8] }]);
     tidy(() => {
       const x = tensor(random(2 * 9 * 7 * 3, 11), [2, 9, 7, 3]);
@@ -61,6 +61,79 @@ describe.each(FLAVORS)('compiled plans on the %s build', (flavor) => {
       expectAllClose(out.p.dataSync(), ref.p.dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'p');
     });
     plan.dispose();
+  });
+
+  it('fuse ResNet shortcuts into the conv before the add (Winograd, im2col and pointwise paths), then the relu', () => {
+    const conv = (name: string, x: string, w: string, y: string, strides: number, extra: object = {}): Node =>
+      ({ name, op: 'conv2d', inputs: [x, w], outputs: [y], attrs: { strides: [strides, strides], dilations: [1, 1], padding: 'same', groups: 1, padMode: 'zeros', ...extra } });
+    const constants = new Map<string, Constant>([
+      ['wa', c([3, 3, 16, 16], 31)], ['wb', c([3, 3, 16, 16], 32)], ['wd', c([1, 1, 16, 24], 33)],
+      ['we', c([3, 3, 16, 24], 34)], ['wf', c([3, 3, 24, 24], 35)], ['wp', c([1, 1, 24, 24], 36)],
+    ]);
+    const nodes: Node[] = [
+      conv('a', 'x', 'wa', 'a', 1, { activation: 'relu' }),
+      conv('b', 'a', 'wb', 'b', 1),
+      { name: 'add1', op: 'add', inputs: ['b', 'x'], outputs: ['s1'], attrs: {} }, // into b (Winograd)
+      { name: 'relu1', op: 'relu', inputs: ['s1'], outputs: ['r1'], attrs: {} },
+      conv('down', 'r1', 'wd', 'd', 2), // the shortcut: a strided 1x1 conv (im2col)
+      conv('e', 'r1', 'we', 'e', 2, { activation: 'relu' }),
+      conv('f', 'e', 'wf', 'f', 1),
+      { name: 'add2', op: 'add', inputs: ['d', 'f'], outputs: ['s2'], attrs: {} }, // into f, the later one
+      { name: 'relu2', op: 'relu', inputs: ['s2'], outputs: ['r2'], attrs: {} },
+      conv('p', 'r2', 'wp', 'pw', 1),
+      { name: 'add3', op: 'add', inputs: ['r2', 'pw'], outputs: ['y'], attrs: {} }, // into p (pointwise GEMM)
+    ];
+    const graph: Graph = { name: 'shortcuts', inputs: [{ name: 'x', shape: [2, 12, 12, 16] }], outputs: ['y'], nodes, constants };
+    const plan = compile(graph);
+    expect(plan.stats.folded).toMatchObject({ residuals: 3, activations: 2 });
+    expect(plan.stats.steps).toBe(6);
+    tidy(() => {
+      const x = tensor(random(2 * 12 * 12 * 16, 37), [2, 12, 12, 16]);
+      const k = (name: string) => t(constants.get(name)!);
+      const r1 = nn.relu(nn.add(nn.conv2d(nn.conv2d(x, k('wa'), { padding: 'same', activation: 'relu' }), k('wb'), { padding: 'same' }), x));
+      const d = nn.conv2d(r1, k('wd'), { strides: 2, padding: 'same' });
+      const f = nn.conv2d(nn.conv2d(r1, k('we'), { strides: 2, padding: 'same', activation: 'relu' }), k('wf'), { padding: 'same' });
+      const r2 = nn.relu(nn.add(d, f));
+      const y = nn.add(r2, nn.conv2d(r2, k('wp'), { padding: 'same' }));
+      expectAllClose(plan.run({ x }).y.dataSync(), y.dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'y');
+    });
+    plan.dispose();
+  });
+
+  it('leave an add alone where the conv cannot take it', () => {
+    const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'same' as const, groups: 1, padMode: 'zeros' as const };
+    const constants = new Map<string, Constant>([['w', c([3, 3, 8, 8], 41)], ['wdw', c([3, 3, 1, 8], 42)], ['row', c([8], 43)]]);
+    const nodes: Node[] = [
+      { name: 'act', op: 'conv2d', inputs: ['x', 'w'], outputs: ['a'], attrs: { ...attrs, activation: 'relu' } },
+      { name: 'add1', op: 'add', inputs: ['a', 'x'], outputs: ['s1'], attrs: {} }, // the conv has an activation
+      { name: 'twice', op: 'conv2d', inputs: ['s1', 'w'], outputs: ['b'], attrs },
+      { name: 'add2', op: 'add', inputs: ['b', 's1'], outputs: ['s2'], attrs: {} }, // b is read twice
+      { name: 'add3', op: 'add', inputs: ['b', 'row'], outputs: ['s3'], attrs: {} }, // broadcast, and a constant
+      { name: 'dw', op: 'conv2d', inputs: ['s2', 'wdw'], outputs: ['e'], attrs: { ...attrs, groups: 8 } },
+      { name: 'add4', op: 'add', inputs: ['e', 's3'], outputs: ['y'], attrs: {} }, // depthwise
+    ];
+    const graph: Graph = { name: 'no', inputs: [{ name: 'x', shape: [1, 6, 5, 8] }], outputs: ['y'], nodes, constants };
+    const plan = compile(graph);
+    expect(plan.stats.folded.residuals).toBe(0);
+    tidy(() => {
+      const x = tensor(random(6 * 5 * 8, 44), [1, 6, 5, 8]);
+      const k = (name: string) => t(constants.get(name)!);
+      const s1 = nn.add(nn.conv2d(x, k('w'), { padding: 'same', activation: 'relu' }), x);
+      const b = nn.conv2d(s1, k('w'), { padding: 'same' });
+      const y = nn.add(nn.conv2d(nn.add(b, s1), k('wdw'), { padding: 'same', groups: 8 }), nn.add(b, k('row')));
+      expectAllClose(plan.run({ x }).y.dataSync(), y.dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'y');
+    });
+    plan.dispose();
+    const bad: Graph = {
+      name: 'bad', inputs: [{ name: 'x', shape: [1, 6, 5, 8] }, { name: 'r', shape: [1, 6, 5, 4] }], outputs: ['y'], constants,
+      nodes: [{ name: 'c', op: 'conv2d', inputs: ['x', 'w', 'row', 'r'], outputs: ['y'], attrs: { ...attrs, residual: true } }],
+    };
+    expect(() => compile(bad)).toThrow("conv2d 'c': the residual input must have the output's shape [1,6,5,8], got [1,6,5,4]");
+    const dwResidual: Graph = {
+      ...bad, inputs: [{ name: 'x', shape: [1, 6, 5, 8] }, { name: 'r', shape: [1, 6, 5, 8] }],
+      nodes: [{ name: 'c', op: 'conv2d', inputs: ['x', 'wdw', 'row', 'r'], outputs: ['y'], attrs: { ...attrs, groups: 8, residual: true } }],
+    };
+    expect(() => compile(dwResidual)).toThrow("conv2d 'c': a residual input is fused only into GEMM and Winograd convs");
   });
 
   it('shares activation memory by liveness: a chain needs about its two largest values', () => {

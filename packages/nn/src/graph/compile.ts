@@ -4,6 +4,7 @@
 import { backend, formatShape, Tensor, tensor } from '@wcnn/tensor';
 import type { Activation } from '../activation.js';
 import { foldBatchNorm } from '../ops/normalize.js';
+import { convGeometry, residualFusable } from '../ops/conv2d.js';
 import { execute, sizeOf, type Operator, type Shape } from '../runtime.js';
 import { fail } from '../validate.js';
 import { OP_TYPES, type Constant, type Graph, type Node, type OpSpecs } from './ir.js';
@@ -20,7 +21,7 @@ export interface CompileOptions {
 export interface PlanStats {
   steps: number;
   /** Nodes removed: folded constants, batch norms folded into convs, fused activations, aliases. */
-  folded: { constants: number; batchNorms: number; activations: number; aliases: number };
+  folded: { constants: number; batchNorms: number; activations: number; residuals: number; aliases: number };
   /** Bytes of packed weights and other operator-owned memory. */
   weightBytes: number;
   /** Bytes of the activation arena (every intermediate value shares it by liveness). */
@@ -160,6 +161,8 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
     return false;
   });
 
+  nodes = fuseResiduals(nodes, graph, constants, inputShapes, stats);
+
   // A piecewise-linear (or sigmoid/tanh) activation after a conv or dense joins its epilogue.
   uses = useCounts(nodes, graph.outputs);
   producer.clear();
@@ -178,6 +181,55 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
     return false;
   });
   return { nodes, constants };
+}
+
+/**
+ * add(conv(x), r) becomes conv(x) with r as its residual input, added in the conv's epilogue before
+ * its activation (a later relu then fuses too): ResNet's shortcut. The conv must be the add's only
+ * reader, have no activation yet, take a residual on its path, and come after r's producer, so that
+ * r exists when it runs; r must have the conv's output shape (no broadcasting).
+ */
+function fuseResiduals(
+  nodes: Node[], graph: Graph, constants: Map<string, Constant>, inputShapes: Map<string, number[]>, stats: PlanStats['folded'],
+): Node[] {
+  const shapes = inferShapes(graph, inputShapes, nodes, constants);
+  const uses = useCounts(nodes, graph.outputs);
+  const index = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((o) => index.set(o, i)));
+  const removed = new Set<Node>();
+  for (const add of nodes) {
+    if (add.op !== 'add') continue;
+    const sameShape = (a: string, b: string) => {
+      const sa = shapes.get(a)!;
+      const sb = shapes.get(b)!;
+      return sa.length === sb.length && sa.every((d, i) => d === sb[i]);
+    };
+    // The later-computed operand is the conv to fuse into; the other must exist by then.
+    const candidates = [0, 1].map((i) => ({ conv: add.inputs[i], other: add.inputs[1 - i] }))
+      .filter(({ conv }) => index.has(conv))
+      .sort((a, b) => index.get(b.conv)! - index.get(a.conv)!);
+    for (const { conv: value, other } of candidates) {
+      const conv = nodes[index.get(value)!];
+      if (conv.op !== 'conv2d' || removed.has(conv) || uses.get(value) !== 1 || constants.has(other)) continue;
+      const a = conv.attrs as OpSpecs['conv2d'];
+      if (a.activation || a.residual || !sameShape(value, other) || (index.get(other) ?? -1) >= index.get(value)!) continue;
+      const g = convGeometry(`conv2d '${conv.name}'`, shapes.get(conv.inputs[0])!, shapes.get(conv.inputs[1])!, a);
+      if (!residualFusable(g)) continue;
+      let bias = conv.inputs[2];
+      if (bias === undefined) {
+        bias = `${conv.name}::b_zero`;
+        constants.set(bias, { data: new Float32Array(g.cout), shape: [g.cout] });
+      }
+      conv.inputs = [conv.inputs[0], conv.inputs[1], bias, other];
+      conv.attrs = { ...a, residual: true };
+      conv.outputs = [add.outputs[0]];
+      index.set(add.outputs[0], index.get(value)!);
+      removed.add(add);
+      stats.residuals++;
+      break;
+    }
+  }
+  return nodes.filter((n) => !removed.has(n));
 }
 
 export class Plan {
@@ -339,7 +391,7 @@ function assignBuffers(graph: Graph, nodes: readonly Node[], constants: Readonly
 export function compile(graph: Graph, options: CompileOptions = {}): Plan {
   validateGraph(graph);
   const inputShapes = resolveInputShapes(graph, options.inputShapes);
-  const folded = { constants: 0, batchNorms: 0, activations: 0, aliases: 0 };
+  const folded = { constants: 0, batchNorms: 0, activations: 0, residuals: 0, aliases: 0 };
   const { nodes, constants } = optimize(graph, inputShapes, folded);
   const shapes = inferShapes(graph, inputShapes, nodes, constants);
 

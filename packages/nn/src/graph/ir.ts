@@ -19,7 +19,10 @@ export type Pool2dAttrs = PoolAttrs;
 
 /** Every op, its inputs (in order) and attributes. */
 export interface OpSpecs {
-  /** [x (N,H,W,Cin), w const (kh,kw,Cin/groups,Cout), b? const (Cout)] -> (N,OH,OW,Cout) */
+  /**
+   * [x (N,H,W,Cin), w const (kh,kw,Cin/groups,Cout), b? const (Cout)] -> (N,OH,OW,Cout); with
+   * attrs.residual, [x, w, b, r (N,OH,OW,Cout)] -> act(conv + b + r) (compile() fuses Add this way).
+   */
   conv2d: Conv2dAttrs;
   /** [x (N,H,W,C)] -> (N,OH,OW,C) */
   maxPool2d: Pool2dAttrs;

@@ -52,9 +52,15 @@ export function inferNode(n: Node, inShapes: readonly Shape[]): number[][] {
   const x = inShapes[0];
   switch (n.op) {
     case 'conv2d': {
-      need(n, 2, 1);
+      const residual = attrs(n, 'conv2d').residual === true;
+      if (residual) need(n, 4);
+      else need(n, 2, 1);
       const g = convGeometry(op, x, inShapes[1], attrs(n, 'conv2d'), inShapes[2]);
-      return [[g.n, g.oh, g.ow, g.cout]];
+      const out = [g.n, g.oh, g.ow, g.cout];
+      if (residual && (inShapes[3].length !== 4 || inShapes[3].some((d, i) => d !== out[i]))) {
+        fail(op, `the residual input must have the output's shape ${formatShape(out)}, got ${formatShape(inShapes[3])}`);
+      }
+      return [out];
     }
     case 'maxPool2d':
     case 'avgPool2d': {

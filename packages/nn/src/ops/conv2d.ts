@@ -35,6 +35,11 @@ export interface ConvAttrs {
   groups: number;
   padMode: 'zeros' | 'circular';
   activation?: Activation;
+  /**
+   * A second run-time input (N, OH, OW, Cout) added before the activation: y = act(conv(x) + b + r),
+   * ResNet's shortcut, fused by compile() into the paths that take it (`residualFusable`).
+   */
+  residual?: boolean;
 }
 
 const OPTIONS = ['bias', 'strides', 'padding', 'dilations', 'groups', 'padMode', 'activation'];
@@ -167,7 +172,15 @@ export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Co
   };
 }
 
-/** Creates a conv operator: weights (KH, KW, Cin / groups, Cout) are packed (or copied, or transformed) once. */
+/** Whether the path this geometry takes adds a residual in its epilogue (GEMM and Winograd do; depthwise does not). */
+export function residualFusable(g: ConvGeometry): boolean {
+  return !(g.groups === g.cin && g.groups > 1) && !g.circular;
+}
+
+/**
+ * Creates a conv operator: weights (KH, KW, Cin / groups, Cout) are packed (or copied, or transformed) once.
+ * With attrs.residual, run() takes [x, r] and adds r before the activation.
+ */
 export function createConv2d(
   op: string, xShape: Shape, wShape: Shape, w: WeightData, bias: WeightData | undefined, attrs: ConvAttrs,
   options: CreateConvOptions = {},
@@ -182,6 +195,7 @@ export function createConv2d(
     fail(op, `algorithm 'winograd' needs a 3x3 filter, strides 1, dilations 1, groups 1 and zero padding; got a ${g.kh}x${g.kw} filter, strides [${g.sh}, ${g.sw}], dilations [${g.dh}, ${g.dw}], groups ${g.groups}, padMode '${g.circular ? 'circular' : 'zeros'}'`);
   }
   const winograd = convAlgorithmFor(g, algorithm) === 'winograd';
+  if (attrs.residual && !residualFusable(g)) fail(op, 'a residual input is fused only into GEMM and Winograd convs, not depthwise or circular ones');
   const owned = new Owned();
   try {
     const body = g.groups === g.cin && g.groups > 1
@@ -193,7 +207,7 @@ export function createConv2d(
       scratchBytes: body.scratchBytes,
       ownedBytes: owned.bytes,
       run: (inputs, outputs, scratch) => {
-        body.run(inputs[0], outputs[0], scratch);
+        body.run(inputs[0], outputs[0], scratch, attrs.residual ? inputs[1] : 0);
         if (act.post) applyInPlace(act.post, outputs[0], outLen);
       },
       dispose: () => owned.free(),
@@ -206,7 +220,8 @@ export function createConv2d(
 
 interface ConvBody {
   scratchBytes: number;
-  run(x: number, y: number, scratch: number): void;
+  /** r: 0, or a residual like y (only on the paths residualFusable names). */
+  run(x: number, y: number, scratch: number, r: number): void;
 }
 
 /** groups = cin: one filter slice per input channel, `cout / cin` outputs each (channel multiplier). */
@@ -261,11 +276,12 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
   const chunkBytes = threadChunk * depth * FLOAT;
   return {
     scratchBytes: threads * chunkBytes,
-    run: (x, y, cols) => {
+    run: (x, y, cols, r) => {
       for (let grp = 0; grp < g.groups; grp++) {
         const yGroup = y + grp * kpg * FLOAT;
+        const rGroup = r ? r + grp * kpg * FLOAT : 0;
         if (pointwise) {
-          parallel(gemmCalls(rows, kpg, depth, x + grp * cpg * FLOAT, g.cin, packed[grp], yGroup, g.cout, act.min, act.max, act.alpha));
+          parallel(gemmCalls(rows, kpg, depth, x + grp * cpg * FLOAT, g.cin, packed[grp], yGroup, g.cout, act.min, act.max, act.alpha, rGroup));
           continue;
         }
         parallel(splitRange(rows, threads, 4, threadChunk).map(([start, end], t) => {
@@ -275,8 +291,11 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
             const count = Math.min(threadChunk, end - r0);
             calls.push(['f32_im2col', x, g.n, g.h, g.w, g.cin, grp * cpg, cpg, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
               g.pads[0], g.pads[2], g.oh, g.ow, circular, r0, count, scratch]);
-            calls.push(['f32_gemm', count, kpg, depth, scratch, depth, packed[grp], yGroup + r0 * g.cout * FLOAT, g.cout,
-              act.min, act.max, act.alpha]);
+            calls.push(rGroup
+              ? ['f32_gemm_residual', count, kpg, depth, scratch, depth, packed[grp], yGroup + r0 * g.cout * FLOAT, g.cout,
+                rGroup + r0 * g.cout * FLOAT, g.cout, act.min, act.max, act.alpha]
+              : ['f32_gemm', count, kpg, depth, scratch, depth, packed[grp], yGroup + r0 * g.cout * FLOAT, g.cout,
+                act.min, act.max, act.alpha]);
           }
           return calls;
         }));
@@ -314,13 +333,13 @@ function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefin
   const chunkBytes = 36 * chunk * (cin + cout) * FLOAT;
   const matrix = (m: number) => packed + m * packedFloats * FLOAT;
   /** Calls for chunk [t0, t0 + count) of x into y with the scratch at `v`: input transform, 36 GEMMs, output transform. */
-  const chunkCalls = (x: number, y: number, t0: number, count: number, v: number): KernelCall[] => {
+  const chunkCalls = (x: number, y: number, r: number, t0: number, count: number, v: number): KernelCall[] => {
     const mm = v + 36 * count * cin * FLOAT;
     const calls: KernelCall[] = [['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0, count, v, count * cin]];
     for (let m = 0; m < 36; m++) {
       calls.push(['f32_gemm', count, cout, cin, v + m * count * cin * FLOAT, cin, matrix(m), mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1]);
     }
-    calls.push(['f32_winograd_output_f4x4_3x3', mm, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, act.min, act.max, act.alpha]);
+    calls.push(['f32_winograd_output_f4x4_3x3', mm, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, act.min, act.max, act.alpha, r]);
     return calls;
   };
   const threads = threadCount();
@@ -332,13 +351,13 @@ function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefin
   return {
     // (36, chunk, cin) transformed input, then (36, chunk, cout) GEMM results, per thread taking chunks.
     scratchBytes: (byChunks ? threads : 1) * chunkBytes,
-    run: (x, y, scratch) => {
+    run: (x, y, scratch, r) => {
       if (threads === 1 || byChunks) {
         parallel(splitRange(chunks, threads).map(([c0, c1], t) => {
           const calls: KernelCall[] = [];
           for (let c = c0; c < c1; c++) {
             const t0 = c * chunk;
-            calls.push(...chunkCalls(x, y, t0, Math.min(chunk, tiles - t0), scratch + t * chunkBytes));
+            calls.push(...chunkCalls(x, y, r, t0, Math.min(chunk, tiles - t0), scratch + t * chunkBytes));
           }
           return calls;
         }));
@@ -361,7 +380,7 @@ function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefin
         }));
         parallel(byTiles.map(([a, b]) => [
           ['f32_winograd_output_f4x4_3x3', mm + a * cout * FLOAT, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0 + a, b - a, y,
-            act.min, act.max, act.alpha],
+            act.min, act.max, act.alpha, r],
         ]));
       }
     },
