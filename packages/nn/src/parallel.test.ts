@@ -1,9 +1,10 @@
-// Threads: every split an operator makes gives bit-for-bit the one-thread result, on both builds.
+// Threads: every split an operator makes (convs, dense, pools) gives bit-for-bit the one-thread result, on both builds.
 import { afterAll, describe, expect, it } from 'vitest';
 import { backend, init, shutdown, tensor, tidy } from '@wcnn/tensor';
 import { FLAVORS, random } from '../test/setup.js';
 import { conv2d, convAlgorithmFor, convAttrsFromOptions, convGeometry, type Conv2dOptions } from './ops/conv2d.js';
 import { dense } from './ops/dense.js';
+import { avgPool2d, maxPool2d } from './ops/pool.js';
 import { splitRange } from './parallel.js';
 
 afterAll(() => shutdown());
@@ -59,6 +60,12 @@ function outputs(): Float32Array[] {
       const w = tensor(random(inputs * units, units, -0.1, 0.1), [inputs, units]);
       out.push(dense(x, w, { bias: tensor(random(units, 7), [units]), activation: 'relu' }).dataSync());
     }
+    // Pools split by output rows, across the images of a batch.
+    const p = tensor(random(3 * 17 * 15 * 12, 5), [3, 17, 15, 12]);
+    out.push(maxPool2d(p, { kernel: 3, strides: 2, padding: 'same' }).dataSync());
+    out.push(maxPool2d(p, { kernel: 2, ceilMode: true, dilations: [2, 1] }).dataSync());
+    out.push(avgPool2d(p, { kernel: 3, strides: 2, padding: 'same' }).dataSync());
+    out.push(avgPool2d(p, { kernel: 3, strides: 2, padding: 'same', countIncludePad: true }).dataSync());
   });
   return out;
 }
@@ -73,7 +80,7 @@ describe.each(FLAVORS)('threads (%s build)', (flavor) => {
       expect((await init({ simd: flavor, threads })).threads).toBe(threads);
       const multi = outputs();
       multi.forEach((m, i) => {
-        const label = CONVS[i]?.name ?? `dense ${i - CONVS.length}`;
+        const label = CONVS[i]?.name ?? `dense or pool output ${i - CONVS.length}`;
         expect(m.length, label).toBe(single[i].length);
         const differ = m.findIndex((v, j) => !Object.is(v, single[i][j]));
         expect(differ, `${label} on ${threads} threads: first difference`).toBe(-1);

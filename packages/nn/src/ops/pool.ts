@@ -2,6 +2,7 @@
 import { effectiveKernel, formatShape, type Tensor } from '@wcnn/tensor';
 import { execute, kernels, simpleOperator, type Operator, type Shape } from '../runtime.js';
 import { resolveWindow, type WindowPadding } from './conv2d.js';
+import { parallel, splitRange, threadCount, type KernelCall } from '../parallel.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
 
 export interface Pool2dOptions {
@@ -62,10 +63,33 @@ export function poolGeometry(op: string, xShape: Shape, a: PoolAttrs): PoolGeome
 export function createPool2d(op: string, kind: 'max' | 'avg', xShape: Shape, attrs: PoolAttrs): Operator {
   const g = poolGeometry(op, xShape, attrs);
   const [t, b, l, r] = g.pads;
-  const k = kernels();
   const cip = attrs.countIncludePad ? 1 : 0;
+  const pixelBytes = g.c * 4;
+  // Output rows [oy0, oy1) of image img: the window arithmetic is the kernel's own once the top pad is
+  // shifted by oy0 strides. Not with countIncludePad, whose divisor depends on the top pad itself.
+  const rows = (x: number, y: number, img: number, oy0: number, oy1: number): KernelCall => {
+    const xImg = x + img * g.h * g.w * pixelBytes;
+    const yRows = y + (img * g.oh + oy0) * g.ow * pixelBytes;
+    return kind === 'max'
+      ? ['f32_maxpool', xImg, 1, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, t - oy0 * g.sh, l, oy1 - oy0, g.ow, yRows]
+      : ['f32_avgpool', xImg, 1, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, t - oy0 * g.sh, b, l, r, oy1 - oy0, g.ow, 0, yRows];
+  };
+  const k = kernels();
+  const splittable = kind === 'max' || cip === 0;
   return simpleOperator([[g.n, g.oh, g.ow, g.c]], ([x], [y]) => {
-    if (kind === 'max') k.f32_maxpool(x, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, t, l, g.oh, g.ow, y);
+    if (splittable && threadCount() > 1) {
+      // Global output rows img * oh + oy, cut into ranges, each range into per-image pieces.
+      parallel(splitRange(g.n * g.oh, threadCount(), 1, 2).map(([r0, r1]) => {
+        const calls: KernelCall[] = [];
+        for (let row = r0; row < r1; ) {
+          const img = Math.floor(row / g.oh);
+          const end = Math.min(r1, (img + 1) * g.oh);
+          calls.push(rows(x, y, img, row - img * g.oh, end - img * g.oh));
+          row = end;
+        }
+        return calls;
+      }));
+    } else if (kind === 'max') k.f32_maxpool(x, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, t, l, g.oh, g.ow, y);
     else k.f32_avgpool(x, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, t, b, l, r, g.oh, g.ow, cip, y);
   });
 }
