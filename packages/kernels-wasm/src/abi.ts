@@ -61,6 +61,8 @@ export interface KernelExports {
   /**
    * Depthwise conv, channel multiplier 1: out[img, oy, ox, ch] = bias[ch] + sum x[img, iy, ix, ch] * w[ky, kx, ch],
    * then the epilogue. Weights (kh, kw, c); bias = 0 means none. out is (n, oh, ow, c).
+   * Only the global output rows [r0, r1) are computed, row img * oh + oy (0 <= r0 <= r1 <= n * oh); the
+   * rest of `out` is left untouched, so threads can split a batch by rows. The whole output: 0, n * oh.
    */
   f32_dwconv(
     x: number, n: number, h: number, w: number, c: number,
@@ -68,6 +70,7 @@ export interface KernelExports {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
     padT: number, padL: number, oh: number, ow: number, circular: number,
     out: number, min: number, max: number, alpha: number,
+    r0: number, r1: number,
   ): void;
   /** out[r, ch * m + j] = x[r, ch] for j < m: turns a channel multiplier into multiplier 1. */
   f32_repeat_channels(x: number, rows: number, c: number, m: number, out: number): void;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, it } from 'vitest';
 import { FLAVORS, loadBuild, random, type Harness } from '../test/harness.js';
-import { checkOutput, convOut, EPILOGUES, putOutput, refDwconv, refRepeatChannels, type ConvGeometry } from '../test/reference-gemm-conv.js';
+import { checkOutput, convOut, EPILOGUES, putOutput, refDwconv, refRepeatChannels, SENTINEL, type ConvGeometry } from '../test/reference-gemm-conv.js';
 
 const TOL = { rtol: 1e-5, atol: 1e-5 };
 const EXACT = { rtol: 0, atol: 0 };
@@ -101,9 +101,75 @@ describe.each(FLAVORS)('f32_dwconv (%s build)', (flavor) => {
     const out = putOutput(h, len);
     h.k.f32_dwconv(
       px, g.n, g.h, g.w, g.c, pw, pb, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-      g.padT, g.padL, g.oh, g.ow, g.circular ? 1 : 0, out, e.min, e.max, e.alpha,
+      g.padT, g.padL, g.oh, g.ow, g.circular ? 1 : 0, out, e.min, e.max, e.alpha, 0, g.n * g.oh,
     );
     checkOutput(h, out, refDwconv(x, g, weights, bias, e), TOL, `${flavor} ${cs.name}`);
+  });
+});
+
+// Output-row ranges (threads split a batch by global rows img * oh + oy): a range writes its rows and
+// nothing else, and ranges that tile [0, n * oh) give the full result, also across image boundaries.
+const RANGE_CASES: DwconvCase[] = [
+  { name: '3x3 pad 1, c = 13', n: 1, h: 9, w: 7, c: 13, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu6', xRange: 6 },
+  { name: '3x3 stride 2 pad 1, c = 20', n: 1, h: 11, w: 9, c: 20, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: true, epilogue: 'leaky' },
+  { name: '3x3 stride 2 TF same (0, 1, 0, 1), c = 7', n: 1, h: 10, w: 8, c: 7, kh: 3, kw: 3, stride: [2, 2], pads: [0, 1, 0, 1], bias: false, epilogue: 'identity' },
+  { name: 'batch 2, 3x3 pad 1, c = 5', n: 2, h: 5, w: 6, c: 5, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu' },
+  { name: 'batch 2, 3x3 stride 2, c = 36', n: 2, h: 7, w: 7, c: 36, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: true, epilogue: 'identity' },
+  { name: 'batch 2, 3x3 no pad, c = 1', n: 2, h: 6, w: 5, c: 1, kh: 3, kw: 3, bias: true, epilogue: 'identity' },
+  { name: 'batch 3, 5x5 stride 2 pad 2, c = 13 (generic)', n: 3, h: 9, w: 8, c: 13, kh: 5, kw: 5, stride: [2, 2], pads: [2, 2, 2, 2], bias: true, epilogue: 'relu' },
+  { name: 'batch 2, circular 3x3, c = 8 (generic)', n: 2, h: 5, w: 4, c: 8, kh: 3, kw: 3, pads: P1, circular: true, bias: false, epilogue: 'leaky' },
+];
+
+describe.each(FLAVORS)('f32_dwconv output-row ranges (%s build)', (flavor) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await loadBuild(flavor);
+  });
+
+  it.each(RANGE_CASES)('$name', (cs) => {
+    const g = geometry(cs);
+    const e = EPILOGUES[cs.epilogue];
+    const seed = g.c * 31 + g.w * 5 + g.n;
+    const rows = g.n * g.oh;
+    const rowFloats = g.ow * g.c;
+    h.reset();
+    const r = cs.xRange ?? 1;
+    const x = random(g.n * g.h * g.w * g.c, seed, -r, r);
+    const weights = random(g.kh * g.kw * g.c, seed + 1);
+    const bias = cs.bias ? random(g.c, seed + 2) : null;
+    const px = h.put(x);
+    const pw = h.put(weights);
+    const pb = bias ? h.put(bias) : 0;
+    const len = rows * rowFloats;
+    const full = refDwconv(x, g, weights, bias, e);
+    const call = (out: number, r0: number, r1: number) =>
+      h.k.f32_dwconv(
+        px, g.n, g.h, g.w, g.c, pw, pb, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
+        g.padT, g.padL, g.oh, g.ow, g.circular ? 1 : 0, out, e.min, e.max, e.alpha, r0, r1,
+      );
+
+    // Every sub-range [r0, r1), the empty ones included: its rows as the reference, sentinels elsewhere.
+    for (let r0 = 0; r0 <= rows; r0++) {
+      for (let r1 = r0; r1 <= rows; r1++) {
+        const out = putOutput(h, len);
+        call(out, r0, r1);
+        const expected = new Float32Array(len).fill(SENTINEL);
+        expected.set(full.subarray(r0 * rowFloats, r1 * rowFloats), r0 * rowFloats);
+        checkOutput(h, out, expected, TOL, `${flavor} ${cs.name} rows [${r0}, ${r1})`);
+      }
+    }
+
+    // Three calls [0, a) + [a, b) + [b, rows) into one buffer equal one full call.
+    const a = Math.floor(rows / 3);
+    const b = Math.min(rows, a + Math.ceil(rows / 2));
+    const whole = putOutput(h, len);
+    call(whole, 0, rows);
+    const pieces = putOutput(h, len);
+    call(pieces, 0, a);
+    call(pieces, a, b);
+    call(pieces, b, rows);
+    checkOutput(h, pieces, h.get(whole, len), EXACT, `${flavor} ${cs.name} [0, ${a}) + [${a}, ${b}) + [${b}, ${rows})`);
+    checkOutput(h, whole, full, TOL, `${flavor} ${cs.name} full`);
   });
 });
 

@@ -121,14 +121,15 @@ import { madd } from '../common';
 }
 
 /**
- * Channels [0, c & ~3) of the depthwise convolution (see f32_dwconv) when dwconv3x3p1Applies.
- * x: (n, h, w, c). weights: (3, 3, c). bias: (c) or 0. out: (n, oh, ow, c).
+ * Channels [0, c & ~3) of the depthwise convolution (see f32_dwconv) when dwconv3x3p1Applies, for the
+ * global output rows [r0, r1) (row img * oh + oy). x: (n, h, w, c). weights: (3, 3, c). bias: (c) or 0.
+ * out: (n, oh, ow, c).
  */
 export function f32_dwconv_3x3p1(
-  x: usize, n: i32, h: i32, w: i32, c: i32,
+  x: usize, h: i32, w: i32, c: i32,
   weights: usize, bias: usize,
   sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32,
-  out: usize, outMin: f32, outMax: f32, alpha: f32,
+  out: usize, outMin: f32, outMax: f32, alpha: f32, r0: i32, r1: i32,
 ): void {
   const vmin = f32x4.splat(outMin);
   const vmax = f32x4.splat(outMax);
@@ -141,27 +142,31 @@ export function f32_dwconv_3x3p1(
   const outRowBytes = pixelBytes * <usize>ow;
   const cVec = c & ~3;
 
-  let dst = out;
-  for (let img = 0; img < n; img++) {
-    const image = x + <usize>img * imageBytes;
-    for (let oy = 0; oy < oh; oy++) {
-      const iy0 = oy * sh - padT;
-      // Row iy0 - 1 * rowBytes may precede the image: the address is formed but, with row0 false, never read.
-      const in0 = image + <usize>iy0 * rowBytes;
-      const row0 = iy0 >= 0;
-      const row2 = iy0 + 2 < h;
-      if (leaky) {
-        if (row0 && row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, true, true, true);
-        else if (row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, false, true, true);
-        else if (row0) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, true, false, true);
-        else outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, false, false, true);
-      } else {
-        if (row0 && row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, true, true, false);
-        else if (row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, false, true, false);
-        else if (row0) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, true, false, false);
-        else outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, false, false, false);
-      }
-      dst += outRowBytes;
+  let dst = out + <usize>r0 * outRowBytes;
+  let img = r0 / oh;
+  let oy = r0 - img * oh;
+  let image = x + <usize>img * imageBytes;
+  for (let r = r0; r < r1; r++) {
+    const iy0 = oy * sh - padT;
+    // Row iy0 - 1 * rowBytes may precede the image: the address is formed but, with row0 false, never read.
+    const in0 = image + <usize>iy0 * rowBytes;
+    const row0 = iy0 >= 0;
+    const row2 = iy0 + 2 < h;
+    if (leaky) {
+      if (row0 && row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, true, true, true);
+      else if (row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, false, true, true);
+      else if (row0) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, true, false, true);
+      else outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, false, false, true);
+    } else {
+      if (row0 && row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, true, true, false);
+      else if (row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, false, true, false);
+      else if (row0) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, true, false, false);
+      else outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, cVec, weights, bias, dst, vmin, vmax, valpha, false, false, false);
+    }
+    dst += outRowBytes;
+    if (++oy == oh) {
+      oy = 0;
+      image += imageBytes;
     }
   }
 }

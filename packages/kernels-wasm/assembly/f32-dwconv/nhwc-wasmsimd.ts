@@ -27,7 +27,8 @@ import { dwconv3x3p1Applies, f32_dwconv_3x3p1 } from './3x3p1-wasmsimd';
 }
 
 /**
- * out[img, oy, ox, ch] = bias[ch] + sum over taps of x[img, iy, ix, ch] * weights[ky, kx, ch], then the epilogue.
+ * out[img, oy, ox, ch] = bias[ch] + sum over taps of x[img, iy, ix, ch] * weights[ky, kx, ch], then the epilogue,
+ * for the global output rows [r0, r1) only (row img * oh + oy; threads split a batch by rows).
  * x: (n, h, w, c). weights: (kh, kw, c). bias: (c) or 0 for none. out: (n, oh, ow, c).
  */
 export function f32_dwconv(
@@ -35,27 +36,27 @@ export function f32_dwconv(
   weights: usize, bias: usize,
   kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
   padT: i32, padL: i32, oh: i32, ow: i32, circular: i32,
-  out: usize, outMin: f32, outMax: f32, alpha: f32,
+  out: usize, outMin: f32, outMax: f32, alpha: f32, r0: i32, r1: i32,
 ): void {
   let chStart = 0;
   if (c >= 4 && dwconv3x3p1Applies(h, w, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, circular)) {
-    f32_dwconv_3x3p1(x, n, h, w, c, weights, bias, sh, sw, padT, padL, oh, ow, out, outMin, outMax, alpha);
+    f32_dwconv_3x3p1(x, h, w, c, weights, bias, sh, sw, padT, padL, oh, ow, out, outMin, outMax, alpha, r0, r1);
     chStart = c & ~3;
     if (chStart == c) return;
   }
   dwconvGeneric(
-    x, n, h, w, c, weights, bias, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, circular,
-    out, outMin, outMax, alpha, chStart,
+    x, h, w, c, weights, bias, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, circular,
+    out, outMin, outMax, alpha, chStart, r0, r1,
   );
 }
 
-/** Channels [chStart, c) of f32_dwconv, any geometry. */
+/** Channels [chStart, c) of f32_dwconv for global output rows [r0, r1), any geometry. */
 function dwconvGeneric(
-  x: usize, n: i32, h: i32, w: i32, c: i32,
+  x: usize, h: i32, w: i32, c: i32,
   weights: usize, bias: usize,
   kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
   padT: i32, padL: i32, oh: i32, ow: i32, circular: i32,
-  out: usize, outMin: f32, outMax: f32, alpha: f32, chStart: i32,
+  out: usize, outMin: f32, outMax: f32, alpha: f32, chStart: i32, r0: i32, r1: i32,
 ): void {
   const vmin = f32x4.splat(outMin);
   const vmax = f32x4.splat(outMax);
@@ -66,54 +67,58 @@ function dwconvGeneric(
   const tapRowBytes = pixelBytes * kw;
   const cVec = chStart + ((c - chStart) & ~3);
 
-  let dst = out;
-  for (let img = 0; img < n; img++) {
-    const image = x + <usize>img * imageBytes;
-    for (let oy = 0; oy < oh; oy++) {
-      const iy0 = oy * sh - padT;
-      // Zero padding skips the taps outside the input; circular padding keeps all and wraps them.
-      const kyLo = circular ? 0 : firstTap(iy0, dh, kh);
-      const kyHi = circular ? kh : endTap(iy0, dh, kh, h);
-      for (let ox = 0; ox < ow; ox++) {
-        const ix0 = ox * sw - padL;
-        const kxLo = circular ? 0 : firstTap(ix0, dw, kw);
-        const kxHi = circular ? kw : endTap(ix0, dw, kw, w);
+  let dst = out + <usize>r0 * <usize>ow * pixelBytes;
+  let img = r0 / oh;
+  let oy = r0 - img * oh;
+  let image = x + <usize>img * imageBytes;
+  for (let r = r0; r < r1; r++) {
+    const iy0 = oy * sh - padT;
+    // Zero padding skips the taps outside the input; circular padding keeps all and wraps them.
+    const kyLo = circular ? 0 : firstTap(iy0, dh, kh);
+    const kyHi = circular ? kh : endTap(iy0, dh, kh, h);
+    for (let ox = 0; ox < ow; ox++) {
+      const ix0 = ox * sw - padL;
+      const kxLo = circular ? 0 : firstTap(ix0, dw, kw);
+      const kxHi = circular ? kw : endTap(ix0, dw, kw, w);
 
-        let ch = chStart;
-        for (; ch < cVec; ch += 4) {
-          const chBytes = <usize>ch << 2;
-          let vacc = bias != 0 ? v128.load(bias + chBytes) : f32x4.splat(0);
-          for (let ky = kyLo; ky < kyHi; ky++) {
-            let iy = iy0 + ky * dh;
-            if (iy < 0 || iy >= h) iy = wrap(iy, h);
-            const inRow = image + <usize>iy * rowBytes + chBytes;
-            const wRow = weights + <usize>ky * tapRowBytes + chBytes;
-            for (let kx = kxLo; kx < kxHi; kx++) {
-              let ix = ix0 + kx * dw;
-              if (ix < 0 || ix >= w) ix = wrap(ix, w);
-              vacc = madd(v128.load(inRow + <usize>ix * pixelBytes), v128.load(wRow + <usize>kx * pixelBytes), vacc);
-            }
+      let ch = chStart;
+      for (; ch < cVec; ch += 4) {
+        const chBytes = <usize>ch << 2;
+        let vacc = bias != 0 ? v128.load(bias + chBytes) : f32x4.splat(0);
+        for (let ky = kyLo; ky < kyHi; ky++) {
+          let iy = iy0 + ky * dh;
+          if (iy < 0 || iy >= h) iy = wrap(iy, h);
+          const inRow = image + <usize>iy * rowBytes + chBytes;
+          const wRow = weights + <usize>ky * tapRowBytes + chBytes;
+          for (let kx = kxLo; kx < kxHi; kx++) {
+            let ix = ix0 + kx * dw;
+            if (ix < 0 || ix >= w) ix = wrap(ix, w);
+            vacc = madd(v128.load(inRow + <usize>ix * pixelBytes), v128.load(wRow + <usize>kx * pixelBytes), vacc);
           }
-          v128.store(dst + chBytes, epilogue(vacc, vmin, vmax, valpha));
         }
-        for (; ch < c; ch++) {
-          const chBytes = <usize>ch << 2;
-          let acc: f32 = bias != 0 ? load<f32>(bias + chBytes) : 0;
-          for (let ky = kyLo; ky < kyHi; ky++) {
-            let iy = iy0 + ky * dh;
-            if (iy < 0 || iy >= h) iy = wrap(iy, h);
-            const inRow = image + <usize>iy * rowBytes + chBytes;
-            const wRow = weights + <usize>ky * tapRowBytes + chBytes;
-            for (let kx = kxLo; kx < kxHi; kx++) {
-              let ix = ix0 + kx * dw;
-              if (ix < 0 || ix >= w) ix = wrap(ix, w);
-              acc = maddScalar(load<f32>(inRow + <usize>ix * pixelBytes), load<f32>(wRow + <usize>kx * pixelBytes), acc);
-            }
-          }
-          store<f32>(dst + chBytes, epilogueScalar(acc, outMin, outMax, alpha));
-        }
-        dst += pixelBytes;
+        v128.store(dst + chBytes, epilogue(vacc, vmin, vmax, valpha));
       }
+      for (; ch < c; ch++) {
+        const chBytes = <usize>ch << 2;
+        let acc: f32 = bias != 0 ? load<f32>(bias + chBytes) : 0;
+        for (let ky = kyLo; ky < kyHi; ky++) {
+          let iy = iy0 + ky * dh;
+          if (iy < 0 || iy >= h) iy = wrap(iy, h);
+          const inRow = image + <usize>iy * rowBytes + chBytes;
+          const wRow = weights + <usize>ky * tapRowBytes + chBytes;
+          for (let kx = kxLo; kx < kxHi; kx++) {
+            let ix = ix0 + kx * dw;
+            if (ix < 0 || ix >= w) ix = wrap(ix, w);
+            acc = maddScalar(load<f32>(inRow + <usize>ix * pixelBytes), load<f32>(wRow + <usize>kx * pixelBytes), acc);
+          }
+        }
+        store<f32>(dst + chBytes, epilogueScalar(acc, outMin, outMax, alpha));
+      }
+      dst += pixelBytes;
+    }
+    if (++oy == oh) {
+      oy = 0;
+      image += imageBytes;
     }
   }
 }

@@ -234,7 +234,7 @@ function depthwise(g: ConvGeometry, w: WeightData, bias: WeightData | undefined,
   const rows = g.n * g.h * g.w;
   const dw = (src: number, y: number) =>
     k.f32_dwconv(src, g.n, g.h, g.w, g.cout, wPtr, bPtr, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-      g.pads[0], g.pads[2], g.oh, g.ow, g.circular ? 1 : 0, y, act.min, act.max, act.alpha);
+      g.pads[0], g.pads[2], g.oh, g.ow, g.circular ? 1 : 0, y, act.min, act.max, act.alpha, 0, g.n * g.oh);
   if (m === 1) return { scratchBytes: 0, run: (x, y) => dw(x, y) };
   // Output channel c * m + j reads input channel c: repeat each input channel m times first.
   return {
