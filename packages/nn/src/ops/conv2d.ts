@@ -232,9 +232,11 @@ function depthwise(g: ConvGeometry, w: WeightData, bias: WeightData | undefined,
   const bPtr = bias ? owned.copy(bias) : 0;
   const m = g.cout / g.cin;
   const rows = g.n * g.h * g.w;
-  const dw = (src: number, y: number) =>
-    k.f32_dwconv(src, g.n, g.h, g.w, g.cout, wPtr, bPtr, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-      g.pads[0], g.pads[2], g.oh, g.ow, g.circular ? 1 : 0, y, act.min, act.max, act.alpha, 0, g.n * g.oh);
+  // Threads take ranges of output rows (img * oh + oy); a range of a few rows is not worth a thread.
+  const dw = (src: number, y: number) => parallel(splitRange(g.n * g.oh, threadCount(), 1, 4).map(([r0, r1]) => [
+    ['f32_dwconv', src, g.n, g.h, g.w, g.cout, wPtr, bPtr, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
+      g.pads[0], g.pads[2], g.oh, g.ow, g.circular ? 1 : 0, y, act.min, act.max, act.alpha, r0, r1],
+  ]));
   if (m === 1) return { scratchBytes: 0, run: (x, y) => dw(x, y) };
   // Output channel c * m + j reads input channel c: repeat each input channel m times first.
   return {
