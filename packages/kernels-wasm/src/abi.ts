@@ -50,6 +50,21 @@ export interface KernelExports {
   ): void;
 
   /**
+   * Direct conv for few input channels (the RGB first layers): global output rows [r0, r1) (row r = img * oh + oy,
+   * image-major over the batch) of y (n, oh, ow, cout) = x (n, h, w, cin) conv HWIO weights + bias, zero padding,
+   * then the epilogue; writes only those rows (threads split rows). `packed` is `f32_gemm_pack_b` of the weights as
+   * a (kh * kw * cin, cout) matrix with the bias.
+   */
+  f32_conv_hwc(
+    x: number, h: number, w: number, cin: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+    padT: number, padL: number, oh: number, ow: number,
+    packed: number, cout: number,
+    r0: number, r1: number, y: number,
+    min: number, max: number, alpha: number,
+  ): void;
+
+  /**
    * Depthwise conv, channel multiplier 1: out[img, oy, ox, ch] = bias[ch] + sum x[img, iy, ix, ch] * w[ky, kx, ch],
    * then the epilogue. Weights (kh, kw, c); bias = 0 means none. out is (n, oh, ow, c).
    */

@@ -1,6 +1,8 @@
 // conv2d: validates, resolves padding, then picks a path once, at create time:
 //   depthwise (groups = input channels)   -> f32_dwconv, SIMD over channels
 //   1x1, stride 1, unpadded                -> f32_gemm straight on the NHWC input
+//   few input channels (cin <= 4), groups 1, -> f32_conv_hwc: direct, vectorised over output channels
+//     zero padding, not pointwise             (the RGB first layers, where im2col's K = kh * kw * 3)
 //   3x3, stride 1, dilation 1, groups 1,   -> Winograd F(4x4, 3x3): input transform on tile chunks,
 //     zero padding, big enough                36 f32_gemm, output transform (+ bias, activation)
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
@@ -57,6 +59,8 @@ const WINOGRAD_MIN_OUTPUT = 6;
  */
 const WINOGRAD_CHUNK_FLOATS = 1 << 18;
 const WINOGRAD_MIN_TILES = 16;
+/** f32_conv_hwc (`hwcApplies`) up to this many input channels: TODO measured. */
+const HWC_MAX_CIN = 4;
 
 /**
  * How a convolution is computed. 'auto': Winograd F(4x4, 3x3) where it applies and pays off (see
@@ -68,6 +72,8 @@ export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
 export interface CreateConvOptions {
   /** Default: the module default, 'auto' unless a test changed it with `setConv2dAlgorithm`. */
   algorithm?: ConvAlgorithm;
+  /** Default true: the direct kernel for few input channels where it applies (`hwcApplies`); false keeps im2col + GEMM. */
+  hwc?: boolean;
 }
 
 let defaultAlgorithm: ConvAlgorithm = 'auto';
@@ -103,6 +109,15 @@ export function winogradPaysOff(g: ConvGeometry): boolean {
 export function convAlgorithmFor(g: ConvGeometry, algorithm: ConvAlgorithm): 'winograd' | 'direct' {
   if (!winogradApplies(g)) return 'direct';
   return algorithm === 'winograd' || (algorithm === 'auto' && winogradPaysOff(g)) ? 'winograd' : 'direct';
+}
+
+/**
+ * Where f32_conv_hwc (direct, no im2col) replaces im2col + GEMM: one group, zero padding, few input channels,
+ * and not a pointwise conv (which the GEMM runs on the input as it is). See HWC_MAX_CIN for the measurements.
+ */
+export function hwcApplies(g: ConvGeometry): boolean {
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pads.every((p) => p === 0);
+  return g.groups === 1 && !g.circular && g.cin <= HWC_MAX_CIN && !pointwise;
 }
 
 /** [top, bottom, left, right] and the output size of a 2-D window over (h, w). */
@@ -185,7 +200,9 @@ export function createConv2d(
   try {
     const body = g.groups === g.cin && g.groups > 1
       ? depthwise(g, w, bias, act, owned)
-      : winograd ? winogradConv(g, w, bias, act, owned) : gemmConv(g, w, bias, act, owned);
+      : winograd ? winogradConv(g, w, bias, act, owned)
+      : options.hwc !== false && hwcApplies(g) ? hwcConv(g, w, bias, act, owned)
+      : gemmConv(g, w, bias, act, owned);
     const outLen = g.n * g.oh * g.ow * g.cout;
     return {
       outShapes: [[g.n, g.oh, g.ow, g.cout]],
@@ -270,6 +287,28 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
         }
       }
     },
+  };
+}
+
+/**
+ * Few input channels (`hwcApplies`): f32_conv_hwc straight on the NHWC input, weights packed once as the GEMM
+ * packs them ((kh * kw * cin, cout) panels with the bias), no scratch. The kernel takes a range of output rows
+ * (img * oh + oy), all of them here.
+ */
+function hwcConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
+  const k = kernels();
+  const depth = g.kh * g.kw * g.cin;
+  const packed = owned.alloc(k.f32_gemm_packed_size(depth, g.cout) * FLOAT);
+  withWeight(w, (wPtr) => {
+    const pack = (bPtr: number) => k.f32_gemm_pack_b(wPtr, g.cout, depth, g.cout, bPtr, packed);
+    if (bias) withWeight(bias, pack);
+    else pack(0);
+  });
+  const rows = g.n * g.oh;
+  return {
+    scratchBytes: 0,
+    run: (x, y) => k.f32_conv_hwc(x, g.h, g.w, g.cin, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pads[0], g.pads[2],
+      g.oh, g.ow, packed, g.cout, 0, rows, y, act.min, act.max, act.alpha),
   };
 }
 
