@@ -5,13 +5,15 @@
 // (dilation 1: one run of kw * cin; dilation d: kw runs of cin), which makes the clipping of edge pixels
 // (fewer taps, a weight skip per kernel row) the same loop as the interior.
 // Why the run is unrolled by 2 with a never-taken store: see f32-gemm/2x16-wasmsimd-loadsplat.ts.
-import { epilogue, madd } from '../common';
+import { madd } from '../common';
+import { clampStep, leakyStep } from './epilogue';
 
 /**
  * a: pixel 0's input at its first tap; pixel 1's is `aStride` bytes on (mr = 1: pixel 1 aliases pixel 0).
  * rows kernel rows `rowStep` input bytes apart, each `segs` runs of `run` floats `segStep` bytes apart.
  * bias: 16 floats. w: the (tap, 16) weights of the first tap; after each kernel row `wSkip` bytes of clipped
- * taps are skipped. c: pixel 0's nc outputs; pixel 1's are `cStride` bytes on.
+ * taps are skipped. c: pixel 0's nc outputs; pixel 1's are `cStride` bytes on. leaky: alpha != 1 (else the
+ * epilogue is only the clamp).
  */
 @inline export function f32_conv_hwc_ukernel_2x16__wasmsimd(
   mr: i32, nc: i32,
@@ -19,7 +21,7 @@ import { epilogue, madd } from '../common';
   rows: i32, rowStep: usize, segs: i32, segStep: usize, run: i32,
   bias: usize, w: usize, wSkip: usize,
   c: usize, cStride: usize,
-  vmin: v128, vmax: v128, valpha: v128,
+  vmin: v128, vmax: v128, valpha: v128, leaky: bool,
 ): void {
   let c0 = c;
   let c1 = c0 + cStride;
@@ -114,14 +116,24 @@ import { epilogue, madd } from '../common';
     aRow += rowStep;
   }
 
-  vacc0x0123 = epilogue(vacc0x0123, vmin, vmax, valpha);
-  vacc0x4567 = epilogue(vacc0x4567, vmin, vmax, valpha);
-  vacc0x89AB = epilogue(vacc0x89AB, vmin, vmax, valpha);
-  vacc0xCDEF = epilogue(vacc0xCDEF, vmin, vmax, valpha);
-  vacc1x0123 = epilogue(vacc1x0123, vmin, vmax, valpha);
-  vacc1x4567 = epilogue(vacc1x4567, vmin, vmax, valpha);
-  vacc1x89AB = epilogue(vacc1x89AB, vmin, vmax, valpha);
-  vacc1xCDEF = epilogue(vacc1xCDEF, vmin, vmax, valpha);
+  if (leaky) {
+    vacc0x0123 = leakyStep(vacc0x0123, valpha);
+    vacc0x4567 = leakyStep(vacc0x4567, valpha);
+    vacc0x89AB = leakyStep(vacc0x89AB, valpha);
+    vacc0xCDEF = leakyStep(vacc0xCDEF, valpha);
+    vacc1x0123 = leakyStep(vacc1x0123, valpha);
+    vacc1x4567 = leakyStep(vacc1x4567, valpha);
+    vacc1x89AB = leakyStep(vacc1x89AB, valpha);
+    vacc1xCDEF = leakyStep(vacc1xCDEF, valpha);
+  }
+  vacc0x0123 = clampStep(vacc0x0123, vmin, vmax);
+  vacc0x4567 = clampStep(vacc0x4567, vmin, vmax);
+  vacc0x89AB = clampStep(vacc0x89AB, vmin, vmax);
+  vacc0xCDEF = clampStep(vacc0xCDEF, vmin, vmax);
+  vacc1x0123 = clampStep(vacc1x0123, vmin, vmax);
+  vacc1x4567 = clampStep(vacc1x4567, vmin, vmax);
+  vacc1x89AB = clampStep(vacc1x89AB, vmin, vmax);
+  vacc1xCDEF = clampStep(vacc1xCDEF, vmin, vmax);
 
   // Stores go pixel 1 first: an aliased pixel is rewritten with its own values last.
   if (nc == 16) {

@@ -1,7 +1,8 @@
 // Direct NHWC convolution microkernel: 4 output pixels of one output row x 8 output channels, for a last
 // panel of at most 8 channels (the 2x16 kernel would half waste it). Same tap walk as 2x16-wasmsimd.ts:
 // 8 accumulators + 2 weights + 4 broadcasts.
-import { epilogue, madd } from '../common';
+import { madd } from '../common';
+import { clampStep, leakyStep } from './epilogue';
 
 /**
  * As f32_conv_hwc_ukernel_2x16__wasmsimd with up to 4 pixels `aStride` input bytes and `cStride` output
@@ -13,7 +14,7 @@ import { epilogue, madd } from '../common';
   rows: i32, rowStep: usize, segs: i32, segStep: usize, run: i32,
   bias: usize, w: usize, wSkip: usize,
   c: usize, cStride: usize,
-  vmin: v128, vmax: v128, valpha: v128,
+  vmin: v128, vmax: v128, valpha: v128, leaky: bool,
 ): void {
   let c0 = c;
   let c1 = c0 + cStride;
@@ -79,14 +80,24 @@ import { epilogue, madd } from '../common';
     aRow += rowStep;
   }
 
-  vacc0x0123 = epilogue(vacc0x0123, vmin, vmax, valpha);
-  vacc0x4567 = epilogue(vacc0x4567, vmin, vmax, valpha);
-  vacc1x0123 = epilogue(vacc1x0123, vmin, vmax, valpha);
-  vacc1x4567 = epilogue(vacc1x4567, vmin, vmax, valpha);
-  vacc2x0123 = epilogue(vacc2x0123, vmin, vmax, valpha);
-  vacc2x4567 = epilogue(vacc2x4567, vmin, vmax, valpha);
-  vacc3x0123 = epilogue(vacc3x0123, vmin, vmax, valpha);
-  vacc3x4567 = epilogue(vacc3x4567, vmin, vmax, valpha);
+  if (leaky) {
+    vacc0x0123 = leakyStep(vacc0x0123, valpha);
+    vacc0x4567 = leakyStep(vacc0x4567, valpha);
+    vacc1x0123 = leakyStep(vacc1x0123, valpha);
+    vacc1x4567 = leakyStep(vacc1x4567, valpha);
+    vacc2x0123 = leakyStep(vacc2x0123, valpha);
+    vacc2x4567 = leakyStep(vacc2x4567, valpha);
+    vacc3x0123 = leakyStep(vacc3x0123, valpha);
+    vacc3x4567 = leakyStep(vacc3x4567, valpha);
+  }
+  vacc0x0123 = clampStep(vacc0x0123, vmin, vmax);
+  vacc0x4567 = clampStep(vacc0x4567, vmin, vmax);
+  vacc1x0123 = clampStep(vacc1x0123, vmin, vmax);
+  vacc1x4567 = clampStep(vacc1x4567, vmin, vmax);
+  vacc2x0123 = clampStep(vacc2x0123, vmin, vmax);
+  vacc2x4567 = clampStep(vacc2x4567, vmin, vmax);
+  vacc3x0123 = clampStep(vacc3x0123, vmin, vmax);
+  vacc3x4567 = clampStep(vacc3x4567, vmin, vmax);
 
   // Stores go last pixel first: an aliased pixel is rewritten with its own values last.
   if (nc == 8) {

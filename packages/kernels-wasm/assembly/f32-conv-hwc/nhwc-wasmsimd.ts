@@ -26,6 +26,8 @@ export function f32_conv_hwc(
   const vmin = f32x4.splat(outMin);
   const vmax = f32x4.splat(outMax);
   const valpha = f32x4.splat(alpha);
+  // alpha = 1: the leaky step is the identity (see ./epilogue.ts).
+  const leaky = alpha != 1;
   const pixelBytes = <usize>cin << 2;
   const rowBytes = pixelBytes * <usize>w;
   const imageBytes = rowBytes * <usize>h;
@@ -92,10 +94,10 @@ export function f32_conv_hwc(
         const c = cCol + <usize>ox * outPixelBytes;
         if (width == 16) {
           f32_conv_hwc_ukernel_2x16__wasmsimd(mr, nc, a, aStride, rows, rowStep, segs, segStep, run,
-            panel, wStart, wSkip, c, outPixelBytes, vmin, vmax, valpha);
+            panel, wStart, wSkip, c, outPixelBytes, vmin, vmax, valpha, leaky);
         } else {
           f32_conv_hwc_ukernel_4x8__wasmsimd(mr, nc, a, aStride, rows, rowStep, segs, segStep, run,
-            panel, wStart, wSkip, c, outPixelBytes, vmin, vmax, valpha);
+            panel, wStart, wSkip, c, outPixelBytes, vmin, vmax, valpha, leaky);
         }
         ox += mr;
       }
