@@ -59,6 +59,42 @@ export interface KernelExports {
   ): void;
 
   /**
+   * Direct conv for few input channels (the RGB first layers): global output rows [r0, r1) (row r = img * oh + oy,
+   * image-major over the batch) of y (n, oh, ow, cout) = x (n, h, w, cin) conv HWIO weights + bias, zero padding,
+   * then the epilogue; writes only those rows (threads split rows). `packed` is `f32_gemm_pack_b` of the weights as
+   * a (kh * kw * cin, cout) matrix with the bias.
+   */
+  f32_conv_hwc(
+    x: number, h: number, w: number, cin: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+    padT: number, padL: number, oh: number, ow: number,
+    packed: number, cout: number,
+    r0: number, r1: number, y: number,
+    min: number, max: number, alpha: number,
+  ): void;
+
+  /** Floats of `f32_conv_hwc_winograd_pack`'s output for cout output channels. */
+  f32_conv_hwc_winograd_packed_size(cout: number): number;
+  /**
+   * Packs the Winograd-transformed filter (`f32_winograd_filter_f4x4_3x3` output u: 36 matrices (cin, cout)) and
+   * the bias (0: zeros) for `f32_conv_hwc_winograd_f4x4_3x3`: per vector of 4 output channels, 4 bias floats then
+   * (36 points, 4 input channels, 4 output channels), zeros past cin and cout.
+   */
+  f32_conv_hwc_winograd_pack(u: number, cin: number, cout: number, bias: number, packed: number): void;
+  /**
+   * Winograd F(4x4, 3x3) conv for cin <= 4 (3x3, stride 1, dilation 1, zero padding), fused per 4x4 output tile:
+   * global output rows [r0, r1) (row r = img * oh + oy) of y (n, oh, ow, cout), + bias, then the epilogue; writes
+   * only those rows. `scratch`: 1536 bytes, 16-byte aligned, private to the call.
+   */
+  f32_conv_hwc_winograd_f4x4_3x3(
+    x: number, h: number, w: number, cin: number,
+    padT: number, padL: number, oh: number, ow: number,
+    packed: number, cout: number,
+    r0: number, r1: number, y: number, scratch: number,
+    min: number, max: number, alpha: number,
+  ): void;
+
+  /**
    * Depthwise conv, channel multiplier 1: out[img, oy, ox, ch] = bias[ch] + sum x[img, iy, ix, ch] * w[ky, kx, ch],
    * then the epilogue. Weights (kh, kw, c); bias = 0 means none. out is (n, oh, ow, c).
    * Only the global output rows [r0, r1) are computed, row img * oh + oy (0 <= r0 <= r1 <= n * oh); the

@@ -178,3 +178,30 @@ export function refRepeatChannels(x: Float32Array, rows: number, c: number, m: n
   }
   return out;
 }
+
+/** Convolution, zero padding (g.circular ignored), one group: weights HWIO (kh, kw, c, cout), bias (cout) or null; out (n, oh, ow, cout). */
+export function refConv(x: Float32Array, g: ConvGeometry, weights: Float32Array, cout: number, bias: Float32Array | null, e: Epilogue): Float32Array {
+  const out = new Float32Array(g.n * g.oh * g.ow * cout);
+  for (let img = 0; img < g.n; img++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++) {
+        for (let co = 0; co < cout; co++) {
+          let s = bias ? bias[co] : 0;
+          for (let ky = 0; ky < g.kh; ky++) {
+            const iy = oy * g.sh - g.padT + ky * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (let kx = 0; kx < g.kw; kx++) {
+              const ix = ox * g.sw - g.padL + kx * g.dw;
+              if (ix < 0 || ix >= g.w) continue;
+              for (let ci = 0; ci < g.c; ci++) {
+                s += x[((img * g.h + iy) * g.w + ix) * g.c + ci] * weights[((ky * g.kw + kx) * g.c + ci) * cout + co];
+              }
+            }
+          }
+          out[((img * g.oh + oy) * g.ow + ox) * cout + co] = applyEpilogue(s, e);
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -10,14 +10,14 @@
 }
 
 /** First tap t in [0, taps) with 0 <= i0 + t * d: the taps before it fall in the top/left pad. */
-@inline function firstTap(i0: i32, d: i32, taps: i32): i32 {
+@inline export function firstTap(i0: i32, d: i32, taps: i32): i32 {
   if (i0 >= 0) return 0;
   const t = (d - 1 - i0) / d;
   return t < taps ? t : taps;
 }
 
 /** One past the last tap t with i0 + t * d < size: the taps after it fall in the bottom/right pad. */
-@inline function endTap(i0: i32, d: i32, taps: i32, size: i32): i32 {
+@inline export function endTap(i0: i32, d: i32, taps: i32, size: i32): i32 {
   if (i0 >= size) return 0;
   const t = (size - 1 - i0) / d + 1;
   return t < taps ? t : taps;

@@ -15,22 +15,22 @@ import { loadLanes, storeLanes } from './lanes';
 
 // Entries of B^T d for one 6-vector d, one function per row: the column pass keeps them in registers.
 // Shared subexpressions (d4 - 4 d2, d3 - 4 d1, d4 - d2, d3 - d1) are CSE'd by the optimizer.
-@inline function bt0(d0: v128, d2: v128, d4: v128): v128 {
+@inline export function bt0(d0: v128, d2: v128, d4: v128): v128 {
   return madd(f32x4.sub(d0, d2), f32x4.splat(4), f32x4.sub(d4, d2)); // 4 (d0 - d2) + (d4 - d2)
 }
-@inline function bt1(d1: v128, d2: v128, d3: v128, d4: v128): v128 {
+@inline export function bt1(d1: v128, d2: v128, d3: v128, d4: v128): v128 {
   return f32x4.add(madd(d2, f32x4.splat(-4), d4), madd(d1, f32x4.splat(-4), d3)); // (d4 - 4 d2) + (d3 - 4 d1)
 }
-@inline function bt2(d1: v128, d2: v128, d3: v128, d4: v128): v128 {
+@inline export function bt2(d1: v128, d2: v128, d3: v128, d4: v128): v128 {
   return f32x4.sub(madd(d2, f32x4.splat(-4), d4), madd(d1, f32x4.splat(-4), d3)); // (d4 - 4 d2) - (d3 - 4 d1)
 }
-@inline function bt3(d1: v128, d2: v128, d3: v128, d4: v128): v128 {
+@inline export function bt3(d1: v128, d2: v128, d3: v128, d4: v128): v128 {
   return madd(f32x4.sub(d3, d1), f32x4.splat(2), f32x4.sub(d4, d2)); // (d4 - d2) + 2 (d3 - d1)
 }
-@inline function bt4(d1: v128, d2: v128, d3: v128, d4: v128): v128 {
+@inline export function bt4(d1: v128, d2: v128, d3: v128, d4: v128): v128 {
   return madd(f32x4.sub(d3, d1), f32x4.splat(-2), f32x4.sub(d4, d2)); // (d4 - d2) - 2 (d3 - d1)
 }
-@inline function bt5(d1: v128, d3: v128, d5: v128): v128 {
+@inline export function bt5(d1: v128, d3: v128, d5: v128): v128 {
   return madd(f32x4.sub(d3, d1), f32x4.splat(-4), f32x4.sub(d5, d3)); // (d5 - d3) - 4 (d3 - d1)
 }
 

@@ -12,16 +12,16 @@ import { epilogue, madd } from '../common';
 import { loadLanes, storeLanes } from './lanes';
 
 // Entries of A^T m for one 6-vector m, one function per row: the column pass keeps them in registers.
-@inline function at0(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128): v128 {
+@inline export function at0(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128): v128 {
   return f32x4.add(f32x4.add(m0, f32x4.add(m1, m2)), f32x4.add(m3, m4));
 }
-@inline function at1(m1: v128, m2: v128, m3: v128, m4: v128): v128 {
+@inline export function at1(m1: v128, m2: v128, m3: v128, m4: v128): v128 {
   return madd(f32x4.sub(m3, m4), f32x4.splat(2), f32x4.sub(m1, m2));
 }
-@inline function at2(m1: v128, m2: v128, m3: v128, m4: v128): v128 {
+@inline export function at2(m1: v128, m2: v128, m3: v128, m4: v128): v128 {
   return madd(f32x4.add(m3, m4), f32x4.splat(4), f32x4.add(m1, m2));
 }
-@inline function at3(m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): v128 {
+@inline export function at3(m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): v128 {
   return f32x4.add(madd(f32x4.sub(m3, m4), f32x4.splat(8), f32x4.sub(m1, m2)), m5);
 }
 

@@ -57,8 +57,10 @@ describe.each(FLAVORS)('compiled plans on the %s build', (flavor) => {
       const x = tensor(random(2 * 9 * 7 * 3, 11), [2, 9, 7, 3]);
       const out = plan.run({ x });
       const ref = reference(g, x);
-      expectAllClose(out.y.dataSync(), ref.y.dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'y');
-      expectAllClose(out.p.dataSync(), ref.p.dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'p');
+      // conv1 (3x3, 3 input channels) runs fused Winograd F(4x4, 3x3), which rounds the folded and the
+      // unfolded weights differently: about 1e-4 relative, where a direct sum stays within 1e-5.
+      expectAllClose(out.y.dataSync(), ref.y.dataSync(), { rtol: 1e-4, atol: 1e-5 }, 'y');
+      expectAllClose(out.p.dataSync(), ref.p.dataSync(), { rtol: 1e-4, atol: 1e-5 }, 'p');
     });
     plan.dispose();
   });

@@ -1,6 +1,9 @@
 // conv2d: validates, resolves padding, then picks a path once, at create time:
 //   depthwise (groups = input channels)   -> f32_dwconv, SIMD over channels
 //   1x1, stride 1, unpadded                -> f32_gemm straight on the NHWC input
+//   few input channels (cin <= 8), groups 1, -> f32_conv_hwc: direct, vectorised over output channels
+//     zero padding, not pointwise             (the RGB first layers, where im2col's K = kh * kw * 3);
+//     of those, 3x3 stride 1 with cin 2-4    -> f32_conv_hwc_winograd_f4x4_3x3: fused Winograd per tile
 //   3x3, stride 1, dilation 1, groups 1,   -> Winograd F(4x4, 3x3): input transform on tile chunks,
 //     zero padding, big enough                36 f32_gemm, output transform (+ bias, activation)
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
@@ -63,6 +66,13 @@ const WINOGRAD_MIN_OUTPUT = 6;
  */
 const WINOGRAD_CHUNK_FLOATS = 1 << 18;
 const WINOGRAD_MIN_TILES = 16;
+/**
+ * f32_conv_hwc (`hwcApplies`) up to this many input channels. Measured against im2col + GEMM on both builds
+ * (2-core VM, interleaved): 224x224x3 -> 3x3/1 64: 1.07-1.22x, 3x3/2 32: 1.07-1.22x, 7x7/2 64: 1.05-1.14x;
+ * 112x112 3x3/1 -> 32: cin 1-6 1.15-1.23x, cin 8-12 1.07-1.13x; 7x7/2 -> 64: cin 4 1.01x, cin 8 1.00-1.04x;
+ * small layers (56x56x3 -> 8 or 5 channels) 1.6-1.9x. The gain shrinks as K = kh * kw * cin grows.
+ */
+const HWC_MAX_CIN = 8;
 
 /**
  * How a convolution is computed. 'auto': Winograd F(4x4, 3x3) where it applies and pays off (see
@@ -74,6 +84,11 @@ export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
 export interface CreateConvOptions {
   /** Default: the module default, 'auto' unless a test changed it with `setConv2dAlgorithm`. */
   algorithm?: ConvAlgorithm;
+  /**
+   * Default true: the kernels for few input channels where they apply (`hwcApplies`, `hwcWinogradApplies`);
+   * 'direct': f32_conv_hwc even where the fused Winograd applies; false: im2col + GEMM (tests compare the three).
+   */
+  hwc?: boolean | 'direct';
 }
 
 let defaultAlgorithm: ConvAlgorithm = 'auto';
@@ -109,6 +124,25 @@ export function winogradPaysOff(g: ConvGeometry): boolean {
 export function convAlgorithmFor(g: ConvGeometry, algorithm: ConvAlgorithm): 'winograd' | 'direct' {
   if (!winogradApplies(g)) return 'direct';
   return algorithm === 'winograd' || (algorithm === 'auto' && winogradPaysOff(g)) ? 'winograd' : 'direct';
+}
+
+/**
+ * Where f32_conv_hwc (direct, no im2col) replaces im2col + GEMM: one group, zero padding, few input channels,
+ * and not a pointwise conv (which the GEMM runs on the input as it is). See HWC_MAX_CIN for the measurements.
+ */
+export function hwcApplies(g: ConvGeometry): boolean {
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pads.every((p) => p === 0);
+  return g.groups === 1 && !g.circular && g.cin <= HWC_MAX_CIN && !pointwise;
+}
+
+/**
+ * Among `hwcApplies`: 3x3, stride 1, dilation 1 with 2 to 4 input channels runs fused Winograd F(4x4, 3x3)
+ * (f32_conv_hwc_winograd_f4x4_3x3). Measured against f32_conv_hwc on both builds (2-core VM, interleaved):
+ * 224x224x3 -> 64 1.31-1.49x, 112x112x4 -> 32 1.35-1.56x, 3 -> 8 or 5 channels 1.02-1.16x, cin 2 1.02-1.07x;
+ * cin 1 loses (0.71-0.77x: the kernel's products always take 3 input channels, zeros past cin).
+ */
+export function hwcWinogradApplies(g: ConvGeometry): boolean {
+  return hwcApplies(g) && winogradApplies(g) && g.cin >= 2 && g.cin <= 4;
 }
 
 /** [top, bottom, left, right] and the output size of a 2-D window over (h, w). */
@@ -200,7 +234,9 @@ export function createConv2d(
   try {
     const body = g.groups === g.cin && g.groups > 1
       ? depthwise(g, w, bias, act, owned)
-      : winograd ? winogradConv(g, w, bias, act, owned) : gemmConv(g, w, bias, act, owned);
+      : winograd ? winogradConv(g, w, bias, act, owned)
+      : options.hwc !== false && hwcApplies(g) ? (options.hwc !== 'direct' && hwcWinogradApplies(g) ? hwcWinogradConv(g, w, bias, act, owned) : hwcConv(g, w, bias, act, owned))
+      : gemmConv(g, w, bias, act, owned);
     const outLen = g.n * g.oh * g.ow * g.cout;
     return {
       outShapes: [[g.n, g.oh, g.ow, g.cout]],
@@ -303,6 +339,50 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
         }));
       }
     },
+  };
+}
+
+/**
+ * Few input channels (`hwcApplies`): f32_conv_hwc straight on the NHWC input, weights packed once as the GEMM
+ * packs them ((kh * kw * cin, cout) panels with the bias), no scratch. The kernel takes a range of output rows
+ * (img * oh + oy), all of them here.
+ */
+function hwcConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
+  const k = kernels();
+  const depth = g.kh * g.kw * g.cin;
+  const packed = owned.alloc(k.f32_gemm_packed_size(depth, g.cout) * FLOAT);
+  withWeight(w, (wPtr) => {
+    const pack = (bPtr: number) => k.f32_gemm_pack_b(wPtr, g.cout, depth, g.cout, bPtr, packed);
+    if (bias) withWeight(bias, pack);
+    else pack(0);
+  });
+  const rows = g.n * g.oh;
+  return {
+    scratchBytes: 0,
+    run: (x, y) => k.f32_conv_hwc(x, g.h, g.w, g.cin, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pads[0], g.pads[2],
+      g.oh, g.ow, packed, g.cout, 0, rows, y, act.min, act.max, act.alpha),
+  };
+}
+
+/**
+ * 3x3 stride 1 with few input channels (`hwcWinogradApplies`): Winograd F(4x4, 3x3) fused per output tile in one
+ * kernel (input transform, 36 * cin multiply-adds per 16 outputs, output transform), weights transformed and
+ * packed once here. 1536 bytes of scratch.
+ */
+function hwcWinogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
+  const k = kernels();
+  const packed = owned.alloc(k.f32_conv_hwc_winograd_packed_size(g.cout) * FLOAT);
+  withWeight(w, (wPtr) => withScratch([36 * g.cin * g.cout * FLOAT], ([u]) => {
+    k.f32_winograd_filter_f4x4_3x3(wPtr, g.cin, g.cout, u);
+    const pack = (bPtr: number) => k.f32_conv_hwc_winograd_pack(u, g.cin, g.cout, bPtr, packed);
+    if (bias) withWeight(bias, pack);
+    else pack(0);
+  }));
+  const rows = g.n * g.oh;
+  return {
+    scratchBytes: 1536,
+    run: (x, y, scratch) => k.f32_conv_hwc_winograd_f4x4_3x3(x, g.h, g.w, g.cin, g.pads[0], g.pads[2], g.oh, g.ow,
+      packed, g.cout, 0, rows, y, scratch, act.min, act.max, act.alpha),
   };
 }
 
