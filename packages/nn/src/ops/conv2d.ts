@@ -208,7 +208,7 @@ export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Co
 
 /** Whether the path this geometry takes adds a residual in its epilogue (GEMM and Winograd do; depthwise does not). */
 export function residualFusable(g: ConvGeometry): boolean {
-  return !(g.groups === g.cin && g.groups > 1) && !g.circular;
+  return !(g.groups === g.cin && g.groups > 1) && !g.circular && !hwcApplies(g);
 }
 
 /**
@@ -229,7 +229,9 @@ export function createConv2d(
     fail(op, `algorithm 'winograd' needs a 3x3 filter, strides 1, dilations 1, groups 1 and zero padding; got a ${g.kh}x${g.kw} filter, strides [${g.sh}, ${g.sw}], dilations [${g.dh}, ${g.dw}], groups ${g.groups}, padMode '${g.circular ? 'circular' : 'zeros'}'`);
   }
   const winograd = convAlgorithmFor(g, algorithm) === 'winograd';
-  if (attrs.residual && !residualFusable(g)) fail(op, 'a residual input is fused only into GEMM and Winograd convs, not depthwise or circular ones');
+  if (attrs.residual && !residualFusable(g)) {
+    fail(op, 'a residual input is fused only into GEMM and Winograd convs, not depthwise, circular or few-input-channel ones');
+  }
   const owned = new Owned();
   try {
     const body = g.groups === g.cin && g.groups > 1
@@ -359,8 +361,10 @@ function hwcConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, a
   const rows = g.n * g.oh;
   return {
     scratchBytes: 0,
-    run: (x, y) => k.f32_conv_hwc(x, g.h, g.w, g.cin, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pads[0], g.pads[2],
-      g.oh, g.ow, packed, g.cout, 0, rows, y, act.min, act.max, act.alpha),
+    run: (x, y) => parallel(splitRange(rows, threadCount(), 1, 2).map(([r0, r1]) => [
+      ['f32_conv_hwc', x, g.h, g.w, g.cin, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pads[0], g.pads[2],
+        g.oh, g.ow, packed, g.cout, r0, r1, y, act.min, act.max, act.alpha],
+    ])),
   };
 }
 
@@ -379,10 +383,14 @@ function hwcWinogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | unde
     else pack(0);
   }));
   const rows = g.n * g.oh;
+  const scratchBytes = 1536;
+  // Threads take ranges of output rows, cut at multiples of the 4-row tiles.
   return {
-    scratchBytes: 1536,
-    run: (x, y, scratch) => k.f32_conv_hwc_winograd_f4x4_3x3(x, g.h, g.w, g.cin, g.pads[0], g.pads[2], g.oh, g.ow,
-      packed, g.cout, 0, rows, y, scratch, act.min, act.max, act.alpha),
+    scratchBytes: threadCount() * scratchBytes,
+    run: (x, y, scratch) => parallel(splitRange(rows, threadCount(), 4, 4).map(([r0, r1], t) => [
+      ['f32_conv_hwc_winograd_f4x4_3x3', x, g.h, g.w, g.cin, g.pads[0], g.pads[2], g.oh, g.ow,
+        packed, g.cout, r0, r1, y, scratch + t * scratchBytes, act.min, act.max, act.alpha],
+    ])),
   };
 }
 
