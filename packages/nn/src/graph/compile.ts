@@ -129,40 +129,13 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
   });
 
   // Batch norm after a conv (its only reader) becomes the conv's weights and bias.
-  let uses = useCounts(nodes, graph.outputs);
-  const producer = new Map<string, Node>();
-  nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
-  nodes = nodes.filter((n) => {
-    if (n.op !== 'batchNorm') return true;
-    const conv = producer.get(n.inputs[0]);
-    if (!conv || conv.op !== 'conv2d' || (conv.attrs as OpSpecs['conv2d']).activation || uses.get(n.inputs[0]) !== 1) return true;
-    if (!n.inputs.slice(1).every((i) => constants.has(i)) || !constants.has(conv.inputs[1])) return true;
-    const w = constants.get(conv.inputs[1])!;
-    const cout = w.shape[3];
-    const [gamma, beta, mean, variance] = n.inputs.slice(1).map((i) => constants.get(i)!.data);
-    const { scale, shift } = foldBatchNorm(`batchNorm '${n.name}'`, cout, { gamma, beta, mean, variance, epsilon: (n.attrs as OpSpecs['batchNorm']).epsilon });
-    // HWIO: cout is the fastest axis, so each row of cout weights scales by the same vector.
-    const src = w.data;
-    const wData = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i += cout) {
-      for (let c = 0; c < cout; c++) wData[i + c] = src[i + c] * scale[c];
-    }
-    const oldBias = conv.inputs[2] ? constants.get(conv.inputs[2])!.data : new Float32Array(cout);
-    const bData = new Float32Array(cout);
-    for (let c = 0; c < cout; c++) bData[c] = oldBias[c] * scale[c] + shift[c];
-    const wName = `${conv.name}::w_bn`;
-    const bName = `${conv.name}::b_bn`;
-    constants.set(wName, { data: wData, shape: w.shape });
-    constants.set(bName, { data: bData, shape: [cout] });
-    conv.inputs = [conv.inputs[0], wName, bName];
-    conv.outputs = [n.outputs[0]];
-    stats.batchNorms++;
-    return false;
-  });
+  const bn = foldBatchNormsIntoConvs(nodes, constants, graph.outputs);
+  nodes = bn.nodes;
+  stats.batchNorms += bn.folded;
 
   // A piecewise-linear (or sigmoid/tanh) activation after a conv or dense joins its epilogue.
-  uses = useCounts(nodes, graph.outputs);
-  producer.clear();
+  const uses = useCounts(nodes, graph.outputs);
+  const producer = new Map<string, Node>();
   nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
   nodes = nodes.filter((n) => {
     const fuse = FUSABLE[n.op];
@@ -178,6 +151,50 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
     return false;
   });
   return { nodes, constants };
+}
+
+/**
+ * Folds each batch norm that follows a conv (its only reader, no fused activation yet, all
+ * parameters constant) into the conv's weights and bias: new constants `<conv>::w_bn` and
+ * `<conv>::b_bn` are set in `constants` and the conv node (mutated) takes the batch norm's output.
+ * Returns the nodes without the folded batch norms. `read` gives a constant's values (default its data).
+ */
+export function foldBatchNormsIntoConvs(
+  nodes: Node[], constants: Map<string, Constant>, outputs: readonly string[],
+  read: (c: Constant) => Float32Array = (c) => c.data,
+): { nodes: Node[]; folded: number } {
+  const uses = useCounts(nodes, outputs);
+  const producer = new Map<string, Node>();
+  nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
+  let folded = 0;
+  const kept = nodes.filter((n) => {
+    if (n.op !== 'batchNorm') return true;
+    const conv = producer.get(n.inputs[0]);
+    if (!conv || conv.op !== 'conv2d' || (conv.attrs as OpSpecs['conv2d']).activation || uses.get(n.inputs[0]) !== 1) return true;
+    if (!n.inputs.slice(1).every((i) => constants.has(i)) || !constants.has(conv.inputs[1])) return true;
+    const w = constants.get(conv.inputs[1])!;
+    const cout = w.shape[3];
+    const [gamma, beta, mean, variance] = n.inputs.slice(1).map((i) => read(constants.get(i)!));
+    const { scale, shift } = foldBatchNorm(`batchNorm '${n.name}'`, cout, { gamma, beta, mean, variance, epsilon: (n.attrs as OpSpecs['batchNorm']).epsilon });
+    // HWIO: cout is the fastest axis, so each row of cout weights scales by the same vector.
+    const src = read(w);
+    const wData = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i += cout) {
+      for (let c = 0; c < cout; c++) wData[i + c] = src[i + c] * scale[c];
+    }
+    const oldBias = conv.inputs[2] ? read(constants.get(conv.inputs[2])!) : new Float32Array(cout);
+    const bData = new Float32Array(cout);
+    for (let c = 0; c < cout; c++) bData[c] = oldBias[c] * scale[c] + shift[c];
+    const wName = `${conv.name}::w_bn`;
+    const bName = `${conv.name}::b_bn`;
+    constants.set(wName, { data: wData, shape: w.shape });
+    constants.set(bName, { data: bData, shape: [cout] });
+    conv.inputs = [conv.inputs[0], wName, bName];
+    conv.outputs = [n.outputs[0]];
+    folded++;
+    return false;
+  });
+  return { nodes: kept, folded };
 }
 
 export class Plan {

@@ -4,7 +4,7 @@
 //   3x3, stride 1, dilation 1, groups 1,   -> Winograd F(4x4, 3x3): input transform on tile chunks,
 //     zero padding, big enough                36 f32_gemm, output transform (+ bias, activation)
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
-import { effectiveKernel, formatShape, padAmounts, type Tensor } from '@wcnn/tensor';
+import { effectiveKernel, formatShape, padAmounts, Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
 import { execute, kernels, Owned, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
@@ -211,9 +211,10 @@ interface ConvBody {
 /** groups = cin: one filter slice per input channel, `cout / cin` outputs each (channel multiplier). */
 function depthwise(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
   const k = kernels();
-  // Weights (KH, KW, 1, C * m) are already the kernel's (kh, kw, c) layout.
-  const wPtr = owned.copy(w);
-  const bPtr = bias ? owned.copy(bias) : 0;
+  // Weights (KH, KW, 1, C * m) are already the kernel's (kh, kw, c) layout: a tensor is read in place
+  // (it must outlive the operator, as a model's own weights do), data is copied once.
+  const wPtr = w instanceof Tensor ? w.ptr() : owned.copy(w);
+  const bPtr = bias ? (bias instanceof Tensor ? bias.ptr() : owned.copy(bias)) : 0;
   const m = g.cout / g.cin;
   const rows = g.n * g.h * g.w;
   const dw = (src: number, y: number) =>
