@@ -2,7 +2,8 @@
 // product over row-major weights (K x N, row stride ldw) read in place, without packing. One pass reads
 // the weights once, 4 rows at a time, each row's [n0, n1) slice front to back (sequential streams, as
 // the prefetchers like), accumulating into y, which stays in L1 for the column counts of dense layers.
-// Batch-1 dense layers are memory-bound, so this runs as fast as the packed GEMM and needs no copy.
+// Batch-1 dense layers are memory-bound: this needs no packed copy, at about 1.3x the packed GEMM's time
+// (VGG16 fc1 on a 2-core machine: 20-28 ms against 16-21 ms).
 // A column range lets threads split one call: [0, a) and [a, n) write disjoint outputs.
 import { epilogue, epilogueScalar, madd } from '../common';
 

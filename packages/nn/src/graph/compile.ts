@@ -369,21 +369,25 @@ export function compile(graph: Graph, options: CompileOptions = {}): Plan {
   const steps: Step[] = [];
   let scratchBytes = 0;
   let weightBytes = 0;
+  const created: Array<{ node: Node; op: Operator }> = [];
   try {
-    const arena = allocator.alloc(Math.max(arenaBytes, ALIGN));
-    blocks.push(arena);
-    const ptr = (name: string) => arena + bufferOf(name).offset;
-    const mem = new Float32Array(backend().memory.buffer);
-    for (const name of runtimeConstants) mem.set(constants.get(name)!.data, ptr(name) >> 2);
+    // Operators first, then the arena and scratch: these then fill the holes that packing's
+    // transient scratch left in wasm memory (touched pages, resident) instead of adding to the top.
     for (const node of nodes) {
       if (ALIAS_OPS.has(node.op)) continue;
       const op = createNodeOperator(node, node.inputs.map((i) => shapes.get(i)!), constants);
-      steps.push({ name: node.name, op, inputs: runtimeInputs(node).map(ptr), outputs: node.outputs.map(ptr) });
+      created.push({ node, op });
       scratchBytes = Math.max(scratchBytes, op.scratchBytes);
       weightBytes += op.ownedBytes;
     }
+    const arena = allocator.alloc(Math.max(arenaBytes, ALIGN));
+    blocks.push(arena);
     const scratch = allocator.alloc(Math.max(scratchBytes, ALIGN));
     blocks.push(scratch);
+    const ptr = (name: string) => arena + bufferOf(name).offset;
+    const mem = new Float32Array(backend().memory.buffer);
+    for (const name of runtimeConstants) mem.set(constants.get(name)!.data, ptr(name) >> 2);
+    for (const { node, op } of created) steps.push({ name: node.name, op, inputs: runtimeInputs(node).map(ptr), outputs: node.outputs.map(ptr) });
     return new Plan({
       inputs: graph.inputs.map((i) => ({ name: i.name, shape: shapes.get(i.name)! })),
       outputs: graph.outputs.map((o) => ({ name: o, shape: shapes.get(o)! })),
@@ -402,7 +406,7 @@ export function compile(graph: Graph, options: CompileOptions = {}): Plan {
       scratch,
     });
   } catch (e) {
-    steps.forEach((s) => s.op.dispose());
+    created.forEach((c) => c.op.dispose());
     blocks.forEach((p) => allocator.release(p));
     throw e;
   }

@@ -9,6 +9,7 @@
  * or outputs of earlier nodes) and its outputs. Optional inputs are omitted (not empty strings).
  */
 import type { Tensor } from '@wcnn/tensor';
+import type { WinogradFilter } from '../runtime.js';
 import type { Activation as ActivationSpec } from '../activation.js';
 import type { ConvAttrs } from '../ops/conv2d.js';
 import type { PoolAttrs } from '../ops/pool.js';
@@ -82,6 +83,11 @@ export interface Constant {
    * the weight's own layout read it in place (dense with one row, depthwise convs) instead of copying.
    */
   readonly tensor?: Tensor;
+  /**
+   * A 3x3 filter the model keeps only in Winograd form (its first plan ran the conv that way): the
+   * conv reads it in place; `data` then throws (the original values are not kept).
+   */
+  readonly winograd?: WinogradFilter;
   /**
    * The values without keeping them (a layer's seeded weights not created yet), written into `into`
    * when given (then returned): a GraphModel that owns its weights creates them straight in wasm

@@ -2,8 +2,10 @@
 import { backend, formatShape, keep, Tensor, tensor } from '@wcnn/tensor';
 import { fail } from '../validate.js';
 import { compile, foldBatchNormsIntoConvs, inferShapes, resolveInputShapes, type Plan } from './compile.js';
-import type { Constant, Graph, Node } from './ir.js';
+import type { Constant, Conv2dAttrs, Graph, Node } from './ir.js';
 import { checkFinite, nodeLabel, WEIGHT_INPUTS } from './nodes.js';
+import { convAlgorithmFor, convGeometry, setConv2dAlgorithm } from '../ops/conv2d.js';
+import { packWinogradFilter } from './winograd-filter.js';
 
 /** Plans kept per model: one per distinct input shape (batch sizes, say), oldest dropped first. */
 const MAX_PLANS = 4;
@@ -45,8 +47,13 @@ export class GraphModel {
     return (this.weights ?? []).reduce((s, t) => s + t.size * 4, 0);
   }
 
-  /** Folds batch norms into convs and moves every weight into wasm memory, one at a time. */
-  private takeWeights(): void {
+  /**
+   * Folds batch norms into convs and moves every weight into wasm memory, one at a time. A conv the
+   * first plan (these input shapes) runs with Winograd keeps its filter only in that form, built
+   * slice by slice from the original, which is then dropped: 4x the weights instead of 5x (the
+   * original plus the transformed). Plans for other shapes run such a conv with Winograd too.
+   */
+  private takeWeights(inputShapes: Record<string, readonly number[]>): void {
     const g = this.graph;
     const read = (c: Constant): Float32Array => (c.take ? c.take() : c.data);
     const nodes = g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs] }));
@@ -61,11 +68,30 @@ export class GraphModel {
         if (name !== undefined && constants.has(name) && !readers.has(name)) readers.set(name, n);
       }
     }
+    const winograd = this.winogradFilters(folded, constants, inputShapes);
+    // Originals of Winograd filters created by take() go through one reused JS array, not one each.
+    const largest = Math.max(0, ...[...winograd].map((name) => constants.get(name)!.shape.reduce((a, b) => a * b, 1)));
+    const reused = new Float32Array(largest);
+    const original = (c: Constant): Float32Array => (c.take ? c.take(reused.subarray(0, c.shape.reduce((a, b) => a * b, 1))) : c.data);
     const weights: Tensor[] = [];
     try {
       for (const [name, n] of readers) {
         const c = constants.get(name)!;
         let t: Tensor;
+        if (winograd.has(name)) {
+          const data = original(c);
+          checkFinite(nodeLabel(n), name, data);
+          const f = packWinogradFilter(data, c.shape[2], c.shape[3]);
+          weights.push(f.tensor);
+          constants.set(name, {
+            shape: c.shape,
+            winograd: f,
+            get data(): Float32Array {
+              return fail(nodeLabel(n), `weight '${name}' is kept only in Winograd form by the model that owns it`);
+            },
+          });
+          continue;
+        }
         if (c.take) {
           // Created (or copied) straight into wasm memory; take() allocates none, so the view stays valid.
           t = keep(Tensor.empty(c.shape, 'predict'));
@@ -132,11 +158,30 @@ export class GraphModel {
     return record;
   }
 
+  /** Filters (constant names) of the convs that the plan for these shapes runs with Winograd. */
+  private winogradFilters(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): Set<string> {
+    const names = new Set<string>();
+    const shapes = inferShapes(this.graph, resolveInputShapes(this.graph, inputShapes), nodes, constants);
+    const reads = new Map<string, number>();
+    nodes.forEach((n) => n.inputs.forEach((i) => reads.set(i, (reads.get(i) ?? 0) + 1)));
+    this.graph.outputs.forEach((o) => reads.set(o, (reads.get(o) ?? 0) + 1));
+    const algorithm = setConv2dAlgorithm('auto');
+    setConv2dAlgorithm(algorithm);
+    for (const n of nodes) {
+      const w = n.inputs[1];
+      if (n.op !== 'conv2d' || !constants.has(w) || reads.get(w) !== 1 || constants.has(n.inputs[0])) continue;
+      const b = n.inputs[2];
+      const g = convGeometry(nodeLabel(n), shapes.get(n.inputs[0])!, shapes.get(w)!, n.attrs as Conv2dAttrs, b === undefined ? undefined : shapes.get(b));
+      if (convAlgorithmFor(g, algorithm) === 'winograd') names.add(w);
+    }
+    return names;
+  }
+
   /** The plan for these input shapes (compiled once, then cached). */
   plan(inputShapes: Record<string, readonly number[]> = {}): Plan {
     if (this.disposed) fail('predict', 'the model has been disposed');
     if (this.ownWeights) {
-      if (!this.weights) this.takeWeights();
+      if (!this.weights) this.takeWeights(inputShapes);
       else if (this.weightGeneration !== backend().generation) {
         fail('predict', "the model's weights were in the memory of a backend that was shut down; load the model again");
       }

@@ -6,7 +6,7 @@
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
 import { effectiveKernel, formatShape, padAmounts, Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
-import { execute, kernels, Owned, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
+import { execute, kernels, Owned, WinogradFilter, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
 
@@ -168,7 +168,7 @@ export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Co
 
 /** Creates a conv operator: weights (KH, KW, Cin / groups, Cout) are packed (or copied, or transformed) once. */
 export function createConv2d(
-  op: string, xShape: Shape, wShape: Shape, w: WeightData, bias: WeightData | undefined, attrs: ConvAttrs,
+  op: string, xShape: Shape, wShape: Shape, w: WeightData | WinogradFilter, bias: WeightData | undefined, attrs: ConvAttrs,
   options: CreateConvOptions = {},
 ): Operator {
   const g = convGeometry(op, xShape, wShape, attrs, bias ? (bias instanceof Float32Array ? [bias.length] : bias.shape) : undefined);
@@ -180,12 +180,16 @@ export function createConv2d(
   if (options.algorithm === 'winograd' && !winogradApplies(g)) {
     fail(op, `algorithm 'winograd' needs a 3x3 filter, strides 1, dilations 1, groups 1 and zero padding; got a ${g.kh}x${g.kw} filter, strides [${g.sh}, ${g.sw}], dilations [${g.dh}, ${g.dw}], groups ${g.groups}, padMode '${g.circular ? 'circular' : 'zeros'}'`);
   }
-  const winograd = convAlgorithmFor(g, algorithm) === 'winograd';
+  // A filter already transformed for Winograd (a model's own weight) runs Winograd whatever the size.
+  if (w instanceof WinogradFilter && (!winogradApplies(g) || options.algorithm === 'direct' || w.cin !== g.cin || w.cout !== g.cout)) {
+    fail(op, `the filter is kept only in Winograd form (${w.cin} -> ${w.cout} channels), which this conv cannot use`);
+  }
+  const winograd = w instanceof WinogradFilter || convAlgorithmFor(g, algorithm) === 'winograd';
   const owned = new Owned();
   try {
     const body = g.groups === g.cin && g.groups > 1
-      ? depthwise(g, w, bias, act, owned)
-      : winograd ? winogradConv(g, w, bias, act, owned) : gemmConv(g, w, bias, act, owned);
+      ? depthwise(g, w as WeightData, bias, act, owned)
+      : winograd ? winogradConv(g, w, bias, act, owned) : gemmConv(g, w as WeightData, bias, act, owned);
     const outLen = g.n * g.oh * g.ow * g.cout;
     return {
       outShapes: [[g.n, g.oh, g.ow, g.cout]],
@@ -280,7 +284,7 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
  * goes through the tiles (n * ceil(oh / 4) * ceil(ow / 4)) in chunks: input transform -> 36 GEMMs (M =
  * tiles of the chunk, K = cin, N = cout) -> output transform with bias and the activation's epilogue.
  */
-function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
+function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
   const k = kernels();
   const { cin, cout } = g;
   const tilesH = Math.ceil(g.oh / 4);
@@ -290,10 +294,10 @@ function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefin
   // A multiple of 4 (the GEMM's row tile), between WINOGRAD_MIN_TILES and all the tiles.
   const chunk = Math.min(tiles, Math.max(WINOGRAD_MIN_TILES, byBudget & ~3));
   const packedFloats = k.f32_gemm_packed_size(cin, cout);
-  const packed = owned.alloc(36 * packedFloats * FLOAT);
+  const packed = w instanceof WinogradFilter ? w.ptr : owned.alloc(36 * packedFloats * FLOAT);
   // U = G g G^T as 36 (cin, cout) matrices in scratch, each packed as a GEMM B operand (bias 0: the
   // output transform adds it, since A^T (.) A does not carry a per-matrix constant through to every output).
-  withWeight(w, (wPtr) => withScratch([36 * cin * cout * FLOAT], ([u]) => {
+  if (!(w instanceof WinogradFilter)) withWeight(w, (wPtr) => withScratch([36 * cin * cout * FLOAT], ([u]) => {
     k.f32_winograd_filter_f4x4_3x3(wPtr, cin, cout, u);
     for (let m = 0; m < 36; m++) {
       k.f32_gemm_pack_b(u + m * cin * cout * FLOAT, cout, cin, cout, 0, packed + m * packedFloats * FLOAT);
