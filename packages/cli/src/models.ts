@@ -27,7 +27,9 @@ function zooModel(name: string, inputShape?: number[]): LoadedModel {
   return {
     label: `zoo:${name}`,
     layout: 'NHWC',
-    runnable: () => new GraphModel(model.graph),
+    // The model owns its weights in wasm memory: each seeded weight is created, moved there and
+    // dropped in turn (the layers never keep a JS copy), so they exist once.
+    runnable: () => new GraphModel(model.graph, { ownWeights: true }),
     summary: () => {
       const data = model.summaryData();
       return { lines: formatModelSummary(data), data };

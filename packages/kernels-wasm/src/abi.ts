@@ -110,6 +110,17 @@ export interface KernelExports {
   ): void;
   /** out[r, ch * m + j] = x[r, ch] for j < m: turns a channel multiplier into multiplier 1. */
   f32_repeat_channels(x: number, rows: number, c: number, m: number, out: number): void;
+  /**
+   * Matrix-vector product over row-major weights read in place (no packing): for the columns
+   * j in [n0, n1), y[j] = epilogue(bias[j] + sum over i < k of x[i] * w[i * ldw + j]); bias = 0 means
+   * none. Only y[n0, n1) is written, so disjoint column ranges may run on separate threads.
+   */
+  f32_gemv(
+    k: number, n0: number, n1: number,
+    x: number, w: number, ldw: number,
+    bias: number, y: number,
+    min: number, max: number, alpha: number,
+  ): void;
 
   /** Max pool; taps outside the input are skipped (a window with none gives -Infinity). */
   f32_maxpool(

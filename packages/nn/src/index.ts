@@ -7,10 +7,10 @@ export { flatten, reshape, concat, transpose, slice, nchwToNhwc, nhwcToNchw, pad
 // The layer class is 'Activation' (Keras); the spec type an op's activation option takes is 'ActivationSpec'.
 export { type Activation as ActivationSpec, type ActivationName } from './activation.js';
 export { type PaddingOption } from './validate.js';
-export { type Operator, type Shape, type WeightData } from './runtime.js';
+export { WinogradFilter, type Operator, type Shape, type WeightData } from './runtime.js';
 export * from './graph/ir.js';
 export { compile, inferShapes, resolveInputShapes, Plan, type CompileOptions, type PlanStats } from './graph/compile.js';
-export { GraphModel, type ModelInputs } from './graph/model.js';
+export { GraphModel, type GraphModelOptions, type ModelInputs } from './graph/model.js';
 export { summarizeGraph, formatSummary, formatReceptiveField, type Summary, type SummaryRow, type ReceptiveField } from './graph/summary.js';
 export { importOnnx, readOnnxFile, MIN_OPSET, MAX_OPSET, type OnnxImport, type OnnxImportOptions, type OnnxValueInfo } from './onnx/index.js';
 export { loadOnnx, OnnxModel, nchwInputGraph } from './onnx/model.js';

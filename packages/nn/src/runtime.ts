@@ -96,6 +96,19 @@ export function execute(op: string, operator: Operator, inputs: readonly Tensor[
 /** A weight given as a tensor or as data: a pointer to it while `fn` runs. */
 export type WeightData = Tensor | Float32Array;
 
+/**
+ * A 3x3 conv filter (cin -> cout) already in the form Winograd F(4x4, 3x3) runs on: the 36 transformed
+ * (cin, cout) matrices, each packed by f32_gemm_pack_b (bias 0), back to back. A GraphModel that owns
+ * its weights keeps such a filter instead of the original (a conv given it always runs Winograd).
+ */
+export class WinogradFilter {
+  constructor(readonly tensor: Tensor, readonly cin: number, readonly cout: number) {}
+
+  get ptr(): number {
+    return this.tensor.ptr();
+  }
+}
+
 export function withWeight<T>(w: WeightData, fn: (ptr: number) => T): T {
   if (w instanceof Tensor) return fn(w.ptr());
   return withScratch([w.length * 4], ([ptr]) => {

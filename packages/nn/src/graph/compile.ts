@@ -130,42 +130,15 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
   });
 
   // Batch norm after a conv (its only reader) becomes the conv's weights and bias.
-  let uses = useCounts(nodes, graph.outputs);
-  const producer = new Map<string, Node>();
-  nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
-  nodes = nodes.filter((n) => {
-    if (n.op !== 'batchNorm') return true;
-    const conv = producer.get(n.inputs[0]);
-    if (!conv || conv.op !== 'conv2d' || (conv.attrs as OpSpecs['conv2d']).activation || uses.get(n.inputs[0]) !== 1) return true;
-    if (!n.inputs.slice(1).every((i) => constants.has(i)) || !constants.has(conv.inputs[1])) return true;
-    const w = constants.get(conv.inputs[1])!;
-    const cout = w.shape[3];
-    const [gamma, beta, mean, variance] = n.inputs.slice(1).map((i) => constants.get(i)!.data);
-    const { scale, shift } = foldBatchNorm(`batchNorm '${n.name}'`, cout, { gamma, beta, mean, variance, epsilon: (n.attrs as OpSpecs['batchNorm']).epsilon });
-    // HWIO: cout is the fastest axis, so each row of cout weights scales by the same vector.
-    const src = w.data;
-    const wData = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i += cout) {
-      for (let c = 0; c < cout; c++) wData[i + c] = src[i + c] * scale[c];
-    }
-    const oldBias = conv.inputs[2] ? constants.get(conv.inputs[2])!.data : new Float32Array(cout);
-    const bData = new Float32Array(cout);
-    for (let c = 0; c < cout; c++) bData[c] = oldBias[c] * scale[c] + shift[c];
-    const wName = `${conv.name}::w_bn`;
-    const bName = `${conv.name}::b_bn`;
-    constants.set(wName, { data: wData, shape: w.shape });
-    constants.set(bName, { data: bData, shape: [cout] });
-    conv.inputs = [conv.inputs[0], wName, bName];
-    conv.outputs = [n.outputs[0]];
-    stats.batchNorms++;
-    return false;
-  });
+  const bn = foldBatchNormsIntoConvs(nodes, constants, graph.outputs);
+  nodes = bn.nodes;
+  stats.batchNorms += bn.folded;
 
   nodes = fuseResiduals(nodes, graph, constants, inputShapes, stats);
 
   // A piecewise-linear (or sigmoid/tanh) activation after a conv or dense joins its epilogue.
-  uses = useCounts(nodes, graph.outputs);
-  producer.clear();
+  const uses = useCounts(nodes, graph.outputs);
+  const producer = new Map<string, Node>();
   nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
   nodes = nodes.filter((n) => {
     const fuse = FUSABLE[n.op];
@@ -230,6 +203,50 @@ function fuseResiduals(
     }
   }
   return nodes.filter((n) => !removed.has(n));
+}
+
+/**
+ * Folds each batch norm that follows a conv (its only reader, no fused activation yet, all
+ * parameters constant) into the conv's weights and bias: new constants `<conv>::w_bn` and
+ * `<conv>::b_bn` are set in `constants` and the conv node (mutated) takes the batch norm's output.
+ * Returns the nodes without the folded batch norms. `read` gives a constant's values (default its data).
+ */
+export function foldBatchNormsIntoConvs(
+  nodes: Node[], constants: Map<string, Constant>, outputs: readonly string[],
+  read: (c: Constant) => Float32Array = (c) => c.data,
+): { nodes: Node[]; folded: number } {
+  const uses = useCounts(nodes, outputs);
+  const producer = new Map<string, Node>();
+  nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
+  let folded = 0;
+  const kept = nodes.filter((n) => {
+    if (n.op !== 'batchNorm') return true;
+    const conv = producer.get(n.inputs[0]);
+    if (!conv || conv.op !== 'conv2d' || (conv.attrs as OpSpecs['conv2d']).activation || uses.get(n.inputs[0]) !== 1) return true;
+    if (!n.inputs.slice(1).every((i) => constants.has(i)) || !constants.has(conv.inputs[1])) return true;
+    const w = constants.get(conv.inputs[1])!;
+    const cout = w.shape[3];
+    const [gamma, beta, mean, variance] = n.inputs.slice(1).map((i) => read(constants.get(i)!));
+    const { scale, shift } = foldBatchNorm(`batchNorm '${n.name}'`, cout, { gamma, beta, mean, variance, epsilon: (n.attrs as OpSpecs['batchNorm']).epsilon });
+    // HWIO: cout is the fastest axis, so each row of cout weights scales by the same vector.
+    const src = read(w);
+    const wData = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i += cout) {
+      for (let c = 0; c < cout; c++) wData[i + c] = src[i + c] * scale[c];
+    }
+    const oldBias = conv.inputs[2] ? read(constants.get(conv.inputs[2])!) : new Float32Array(cout);
+    const bData = new Float32Array(cout);
+    for (let c = 0; c < cout; c++) bData[c] = oldBias[c] * scale[c] + shift[c];
+    const wName = `${conv.name}::w_bn`;
+    const bName = `${conv.name}::b_bn`;
+    constants.set(wName, { data: wData, shape: w.shape });
+    constants.set(bName, { data: bData, shape: [cout] });
+    conv.inputs = [conv.inputs[0], wName, bName];
+    conv.outputs = [n.outputs[0]];
+    folded++;
+    return false;
+  });
+  return { nodes: kept, folded };
 }
 
 export class Plan {
@@ -404,21 +421,25 @@ export function compile(graph: Graph, options: CompileOptions = {}): Plan {
   const steps: Step[] = [];
   let scratchBytes = 0;
   let weightBytes = 0;
+  const created: Array<{ node: Node; op: Operator }> = [];
   try {
-    const arena = allocator.alloc(Math.max(arenaBytes, ALIGN));
-    blocks.push(arena);
-    const ptr = (name: string) => arena + bufferOf(name).offset;
-    const mem = new Float32Array(backend().memory.buffer);
-    for (const name of runtimeConstants) mem.set(constants.get(name)!.data, ptr(name) >> 2);
+    // Operators first, then the arena and scratch: these then fill the holes that packing's
+    // transient scratch left in wasm memory (touched pages, resident) instead of adding to the top.
     for (const node of nodes) {
       if (ALIAS_OPS.has(node.op)) continue;
       const op = createNodeOperator(node, node.inputs.map((i) => shapes.get(i)!), constants);
-      steps.push({ name: node.name, op, inputs: runtimeInputs(node).map(ptr), outputs: node.outputs.map(ptr) });
+      created.push({ node, op });
       scratchBytes = Math.max(scratchBytes, op.scratchBytes);
       weightBytes += op.ownedBytes;
     }
+    const arena = allocator.alloc(Math.max(arenaBytes, ALIGN));
+    blocks.push(arena);
     const scratch = allocator.alloc(Math.max(scratchBytes, ALIGN));
     blocks.push(scratch);
+    const ptr = (name: string) => arena + bufferOf(name).offset;
+    const mem = new Float32Array(backend().memory.buffer);
+    for (const name of runtimeConstants) mem.set(constants.get(name)!.data, ptr(name) >> 2);
+    for (const { node, op } of created) steps.push({ name: node.name, op, inputs: runtimeInputs(node).map(ptr), outputs: node.outputs.map(ptr) });
     return new Plan({
       inputs: graph.inputs.map((i) => ({ name: i.name, shape: shapes.get(i.name)! })),
       outputs: graph.outputs.map((o) => ({ name: o, shape: shapes.get(o)! })),
@@ -437,7 +458,7 @@ export function compile(graph: Graph, options: CompileOptions = {}): Plan {
       scratch,
     });
   } catch (e) {
-    steps.forEach((s) => s.op.dispose());
+    created.forEach((c) => c.op.dispose());
     blocks.forEach((p) => allocator.release(p));
     throw e;
   }

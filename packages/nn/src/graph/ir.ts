@@ -8,6 +8,8 @@
  * Nodes are listed in topological order. Each node names its input values (graph inputs, constants
  * or outputs of earlier nodes) and its outputs. Optional inputs are omitted (not empty strings).
  */
+import type { Tensor } from '@wcnn/tensor';
+import type { WinogradFilter } from '../runtime.js';
 import type { Activation as ActivationSpec } from '../activation.js';
 import type { ConvAttrs } from '../ops/conv2d.js';
 import type { PoolAttrs } from '../ops/pool.js';
@@ -73,8 +75,28 @@ export interface Node<T extends OpType = OpType> {
 }
 
 export interface Constant {
-  data: Float32Array;
+  /**
+   * The values. For a weight a GraphModel owns (`tensor` set) this is a getter that copies them out
+   * of wasm memory; for a layer's weights a getter that creates them on first use.
+   */
+  readonly data: Float32Array;
   shape: number[];
+  /**
+   * The weight in wasm memory, owned by the GraphModel that moved it there: operators that can use
+   * the weight's own layout read it in place (dense with one row, depthwise convs) instead of copying.
+   */
+  readonly tensor?: Tensor;
+  /**
+   * A 3x3 filter the model keeps only in Winograd form (its first plan ran the conv that way): the
+   * conv reads it in place; `data` then throws (the original values are not kept).
+   */
+  readonly winograd?: WinogradFilter;
+  /**
+   * The values without keeping them (a layer's seeded weights not created yet), written into `into`
+   * when given (then returned): a GraphModel that owns its weights creates them straight in wasm
+   * memory, so no JS copy exists at all.
+   */
+  readonly take?: (into?: Float32Array) => Float32Array;
 }
 
 export interface GraphInput {

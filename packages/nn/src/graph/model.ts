@@ -1,19 +1,128 @@
 // A runnable graph: compiles a plan per input shape on first use and keeps it.
-import { formatShape, Tensor } from '@wcnn/tensor';
+import { backend, formatShape, keep, Tensor, tensor } from '@wcnn/tensor';
 import { fail } from '../validate.js';
-import { compile, inferShapes, resolveInputShapes, type Plan } from './compile.js';
-import type { Graph } from './ir.js';
+import { compile, foldBatchNormsIntoConvs, inferShapes, resolveInputShapes, type Plan } from './compile.js';
+import type { Constant, Conv2dAttrs, Graph, Node } from './ir.js';
+import { checkFinite, nodeLabel, WEIGHT_INPUTS } from './nodes.js';
+import { convAlgorithmFor, convGeometry, setConv2dAlgorithm } from '../ops/conv2d.js';
+import { packWinogradFilter } from './winograd-filter.js';
 
 /** Plans kept per model: one per distinct input shape (batch sizes, say), oldest dropped first. */
 const MAX_PLANS = 4;
 
 export type ModelInputs = Tensor | readonly Tensor[] | Record<string, Tensor>;
 
+export interface GraphModelOptions {
+  /**
+   * Keep each weight once, in wasm memory, owned by the model: on the first compile, batch norms
+   * are folded into the convs before them, and every weight moves into wasm one at a time (read
+   * with the constant's `take()` when it has one), checked for NaN and Infinity once. The model's
+   * graph then refers to those tensors, not to the arrays it was given: once the caller drops its
+   * own references to them, they are garbage. Operators that can use a weight's layout read it in
+   * place (a batch-1 dense layer, depthwise convs); plans for other input shapes compile from them.
+   * The weights are freed by dispose(); they do not survive `shutdown()`.
+   */
+  ownWeights?: boolean;
+}
+
 export class GraphModel {
+  readonly graph: Graph;
   private plans = new Map<string, Plan>();
   private disposed = false;
+  private readonly ownWeights: boolean;
+  /** Weights moved into wasm memory (ownWeights), and the backend generation they belong to. */
+  private weights: Tensor[] | undefined;
+  private weightGeneration = -1;
 
-  constructor(readonly graph: Graph) {}
+  constructor(graph: Graph, options: GraphModelOptions = {}) {
+    this.ownWeights = options.ownWeights ?? false;
+    // An own copy of the node list and constants when they are going to be rewritten.
+    this.graph = this.ownWeights
+      ? { ...graph, nodes: graph.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } as Node['attrs'] })), constants: new Map(graph.constants) }
+      : graph;
+  }
+
+  /** Bytes of the weights the model owns in wasm memory (ownWeights), 0 before the first compile. */
+  get weightBytes(): number {
+    return (this.weights ?? []).reduce((s, t) => s + t.size * 4, 0);
+  }
+
+  /**
+   * Folds batch norms into convs and moves every weight into wasm memory, one at a time. A conv the
+   * first plan (these input shapes) runs with Winograd keeps its filter only in that form, built
+   * slice by slice from the original, which is then dropped: 4x the weights instead of 5x (the
+   * original plus the transformed). Plans for other shapes run such a conv with Winograd too.
+   */
+  private takeWeights(inputShapes: Record<string, readonly number[]>): void {
+    const g = this.graph;
+    const read = (c: Constant): Float32Array => (c.take ? c.take() : c.data);
+    const nodes = g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs] }));
+    const constants = new Map(g.constants);
+    const folded = foldBatchNormsIntoConvs(nodes, constants, g.outputs, read).nodes;
+    const used = new Set<string>([...folded.flatMap((n) => n.inputs), ...g.outputs]);
+    for (const name of [...constants.keys()]) if (!used.has(name)) constants.delete(name);
+    const readers = new Map<string, Node>();
+    for (const n of folded) {
+      for (const i of WEIGHT_INPUTS[n.op] ?? []) {
+        const name = n.inputs[i];
+        if (name !== undefined && constants.has(name) && !readers.has(name)) readers.set(name, n);
+      }
+    }
+    const winograd = this.winogradFilters(folded, constants, inputShapes);
+    // Originals of Winograd filters created by take() go through one reused JS array, not one each.
+    const largest = Math.max(0, ...[...winograd].map((name) => constants.get(name)!.shape.reduce((a, b) => a * b, 1)));
+    const reused = new Float32Array(largest);
+    const original = (c: Constant): Float32Array => (c.take ? c.take(reused.subarray(0, c.shape.reduce((a, b) => a * b, 1))) : c.data);
+    const weights: Tensor[] = [];
+    try {
+      for (const [name, n] of readers) {
+        const c = constants.get(name)!;
+        let t: Tensor;
+        if (winograd.has(name)) {
+          const data = original(c);
+          checkFinite(nodeLabel(n), name, data);
+          const f = packWinogradFilter(data, c.shape[2], c.shape[3]);
+          weights.push(f.tensor);
+          constants.set(name, {
+            shape: c.shape,
+            winograd: f,
+            get data(): Float32Array {
+              return fail(nodeLabel(n), `weight '${name}' is kept only in Winograd form by the model that owns it`);
+            },
+          });
+          continue;
+        }
+        if (c.take) {
+          // Created (or copied) straight into wasm memory; take() allocates none, so the view stays valid.
+          t = keep(Tensor.empty(c.shape, 'predict'));
+          weights.push(t);
+          const view = new Float32Array(backend().memory.buffer, t.ptr(), t.size);
+          const data = c.take(view);
+          if (data !== view) view.set(data);
+          checkFinite(nodeLabel(n), name, view);
+        } else {
+          const data = c.data;
+          checkFinite(nodeLabel(n), name, data);
+          t = keep(tensor(data, c.shape));
+          weights.push(t);
+        }
+        constants.set(name, {
+          shape: c.shape,
+          tensor: t,
+          get data() {
+            return t.dataSync();
+          },
+        });
+      }
+    } catch (e) {
+      weights.forEach((t) => t.dispose());
+      throw e;
+    }
+    g.nodes = folded;
+    g.constants = constants;
+    this.weights = weights;
+    this.weightGeneration = backend().generation;
+  }
 
   get inputNames(): string[] {
     return this.graph.inputs.map((i) => i.name);
@@ -49,9 +158,34 @@ export class GraphModel {
     return record;
   }
 
+  /** Filters (constant names) of the convs that the plan for these shapes runs with Winograd. */
+  private winogradFilters(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): Set<string> {
+    const names = new Set<string>();
+    const shapes = inferShapes(this.graph, resolveInputShapes(this.graph, inputShapes), nodes, constants);
+    const reads = new Map<string, number>();
+    nodes.forEach((n) => n.inputs.forEach((i) => reads.set(i, (reads.get(i) ?? 0) + 1)));
+    this.graph.outputs.forEach((o) => reads.set(o, (reads.get(o) ?? 0) + 1));
+    const algorithm = setConv2dAlgorithm('auto');
+    setConv2dAlgorithm(algorithm);
+    for (const n of nodes) {
+      const w = n.inputs[1];
+      if (n.op !== 'conv2d' || !constants.has(w) || reads.get(w) !== 1 || constants.has(n.inputs[0])) continue;
+      const b = n.inputs[2];
+      const g = convGeometry(nodeLabel(n), shapes.get(n.inputs[0])!, shapes.get(w)!, n.attrs as Conv2dAttrs, b === undefined ? undefined : shapes.get(b));
+      if (convAlgorithmFor(g, algorithm) === 'winograd') names.add(w);
+    }
+    return names;
+  }
+
   /** The plan for these input shapes (compiled once, then cached). */
   plan(inputShapes: Record<string, readonly number[]> = {}): Plan {
     if (this.disposed) fail('predict', 'the model has been disposed');
+    if (this.ownWeights) {
+      if (!this.weights) this.takeWeights(inputShapes);
+      else if (this.weightGeneration !== backend().generation) {
+        fail('predict', "the model's weights were in the memory of a backend that was shut down; load the model again");
+      }
+    }
     const key = JSON.stringify(this.inputNames.map((n) => inputShapes[n] ?? null));
     let plan = this.plans.get(key);
     if (plan) {
@@ -81,10 +215,12 @@ export class GraphModel {
     return inferShapes(this.graph, resolveInputShapes(this.graph, inputShapes));
   }
 
-  /** Frees the compiled plans (packed weights, activation arenas). */
+  /** Frees the compiled plans (packed weights, activation arenas) and the weights the model owns. */
   dispose(): void {
     this.plans.forEach((p) => p.dispose());
     this.plans.clear();
+    this.weights?.forEach((t) => t.dispose());
+    this.weights = [];
     this.disposed = true;
   }
 }

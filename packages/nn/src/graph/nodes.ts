@@ -7,7 +7,7 @@ import { broadcastShapes, createBinary, createUnary } from '../ops/elementwise.j
 import { createConcat, createPad2d, createSlice, createTranspose, reshapeShape, sliceGeometry } from '../ops/layout.js';
 import { createBatchNorm, createSoftmax } from '../ops/normalize.js';
 import { createGlobalPool, createPool2d, poolGeometry } from '../ops/pool.js';
-import { sizeOf, type Operator, type Shape } from '../runtime.js';
+import { sizeOf, type Operator, type Shape, type WeightData, type WinogradFilter } from '../runtime.js';
 import { fail } from '../validate.js';
 import type { Constant, Node, OpSpecs, OpType } from './ir.js';
 
@@ -143,27 +143,41 @@ export function inferNode(n: Node, inShapes: readonly Shape[]): number[][] {
   }
 }
 
-function firstNonFinite(data: Float32Array): number {
+export function firstNonFinite(data: Float32Array): number {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
   return -1;
 }
 
-/** Creates the operator of a node; weight inputs are read from `constants`. */
+/** Fails unless every value of weight `name` is finite. */
+export function checkFinite(op: string, name: string, data: Float32Array): void {
+  const bad = firstNonFinite(data);
+  if (bad >= 0) fail(op, `weight '${name}' holds ${data[bad]} at index ${bad}; weights must be finite`);
+}
+
+/** `${op} '${name}'`: how errors name a node. */
+export const nodeLabel = label;
+
+/**
+ * Creates the operator of a node; weight inputs are read from `constants`: in place when a model
+ * owns them in wasm memory (checked once when it moved them there), else from their data.
+ */
 export function createNodeOperator(n: Node, inShapes: readonly Shape[], constants: ReadonlyMap<string, Constant>): Operator {
   const op = label(n);
-  const weight = (i: number): Float32Array | undefined => {
+  const weight = (i: number): WeightData | undefined => {
     const name = n.inputs[i];
     if (name === undefined) return undefined;
     const c = constants.get(name);
     if (!c) fail(op, `input ${i} ('${name}') must be a constant (a weight), but it is computed at run time`);
-    const bad = firstNonFinite(c.data);
-    if (bad >= 0) fail(op, `weight '${name}' holds ${c.data[bad]} at index ${bad}; weights must be finite`);
-    return c.data;
+    if (c.tensor) return c.tensor;
+    const data = c.data;
+    checkFinite(op, name, data);
+    return data;
   };
+  const filter = (): WeightData | WinogradFilter => constants.get(n.inputs[1])?.winograd ?? weight(1)!;
   const x = inShapes[0];
   switch (n.op) {
     case 'conv2d':
-      return createConv2d(op, x, inShapes[1], weight(1)!, weight(2), attrs(n, 'conv2d'));
+      return createConv2d(op, x, inShapes[1], filter(), weight(2), attrs(n, 'conv2d'));
     case 'maxPool2d':
       return createPool2d(op, 'max', x, attrs(n, 'maxPool2d'));
     case 'avgPool2d':

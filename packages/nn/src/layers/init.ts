@@ -45,13 +45,15 @@ const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>>
 /**
  * He (Kaiming) normal initialisation: N(0, 2 / fanIn), truncated at two standard deviations as
  * Keras' he_normal does. For a conv filter (kh, kw, cin/groups, cout), fanIn = kh * kw * cin/groups.
+ * Written into `into` when given (a view of wasm memory, say), else into a new array.
  */
-export function heNormal(size: number, fanIn: number, seed: number): Float32Array {
+export function heNormal(size: number, fanIn: number, seed: number, into?: Float32Array): Float32Array {
   if (!Number.isInteger(size) || size < 0) throw new Error(`heNormal: size must be a non-negative integer, got ${size}`);
   if (!(fanIn > 0)) throw new Error(`heNormal: fanIn must be positive, got ${fanIn}`);
+  if (into !== undefined && into.length !== size) throw new Error(`heNormal: into has ${into.length} values, expected ${size}`);
   const rng = new Rng(seed);
   const std = Math.sqrt(2 / fanIn) / 0.87962566103423978; // corrects the variance lost to truncation
-  const out = new Float32Array(size);
+  const out = into ?? new Float32Array(size);
   for (let i = 0; i < size; i++) {
     let z: number;
     do z = rng.normal();

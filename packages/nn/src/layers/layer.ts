@@ -1,7 +1,7 @@
 // The Layer base class: naming, the functional `apply()`, weights (specs, seeded initialisation,
 // get/set) and what every layer contributes to a model's graph.
 import { sizeOf } from '@wcnn/tensor';
-import type { OpSpecs, OpType } from '../graph/ir.js';
+import type { Constant, OpSpecs, OpType } from '../graph/ir.js';
 import { checkOptions, fail } from '../validate.js';
 import { heNormal, layerSeed } from './init.js';
 import { formatSymbolicShape, SymbolicTensor, type LayerReceptiveField, type SymbolicShape } from './symbolic.js';
@@ -40,7 +40,7 @@ export type WeightValues = Float32Array | readonly number[] | { data: Float32Arr
 export interface GraphWriter {
   node<T extends OpType>(op: T, name: string, inputs: string[], output: string, attrs: OpSpecs[T]): void;
   /** Adds a constant `name` and returns its name. */
-  constant(name: string, data: Float32Array, shape: number[]): string;
+  constant(name: string, c: Constant): string;
 }
 
 export interface ParamCounts {
@@ -328,30 +328,48 @@ export abstract class Layer {
    * zero biases, batch norm gamma 1, beta 0, mean 0, variance 1.
    */
   protected weights(): Float32Array[] {
-    if (!this._weights) {
-      const specs = this.weightSpecs();
-      const seed = this._initSeed;
-      let randomIndex = 0;
-      this._weights = specs.map((s) => {
-        const size = sizeOf(s.shape);
-        if (s.init.kind === 'zeros') return new Float32Array(size);
-        if (s.init.kind === 'ones') return new Float32Array(size).fill(1);
-        if (seed === undefined) {
-          fail(this.label, 'has no weights yet: they are initialised from the model seed when a Model includes the layer (or call setWeights())');
-        }
-        // The first random weight uses the layer seed itself; further ones (none so far) derived ones.
-        const s2 = randomIndex === 0 ? seed : layerSeed(seed, randomIndex);
-        randomIndex += 1;
-        return heNormal(size, s.init.fanIn, s2);
-      });
-    }
+    if (!this._weights) this._weights = this.weightSpecs().map((_, i) => this.initialWeight(i));
     return this._weights;
   }
 
-  /** @internal Writes the weights as graph constants `<name>/<weight>` and returns their names. */
+  /** Weight i as initialised (not kept): the same values weights() creates, written into `into` if given. */
+  private initialWeight(i: number, into?: Float32Array): Float32Array {
+    const specs = this.weightSpecs();
+    const s = specs[i];
+    const size = sizeOf(s.shape);
+    if (s.init.kind === 'zeros') return into ? into.fill(0) : new Float32Array(size);
+    if (s.init.kind === 'ones') return (into ?? new Float32Array(size)).fill(1);
+    const seed = this._initSeed;
+    if (seed === undefined) {
+      fail(this.label, 'has no weights yet: they are initialised from the model seed when a Model includes the layer (or call setWeights())');
+    }
+    // The first random weight uses the layer seed itself; further ones (none so far) derived ones.
+    const randomIndex = specs.slice(0, i).filter((p) => p.init.kind === 'heNormal').length;
+    return heNormal(size, s.init.fanIn, randomIndex === 0 ? seed : layerSeed(seed, randomIndex), into);
+  }
+
+  /**
+   * @internal Writes the weights as graph constants `<name>/<weight>` and returns their names. The
+   * constants read the layer's weights (created on first read, then shared, so setWeights() shows
+   * through); `take()` gives them without creating the layer's copy when it has none yet.
+   */
   protected weightConstants(g: GraphWriter): string[] {
-    const w = this.weights();
-    return this.weightSpecs().map((s, i) => g.constant(`${this.name}/${s.name}`, w[i], [...(s.graphShape ?? s.shape)]));
+    if (this._initSeed === undefined) this.weights(); // fails now, as before, if there is no seed
+    return this.weightSpecs().map((s, i) => {
+      const layer = this;
+      return g.constant(`${this.name}/${s.name}`, {
+        shape: [...(s.graphShape ?? s.shape)],
+        get data() {
+          return layer.weights()[i];
+        },
+        take: (into?: Float32Array) => {
+          const kept = layer._weights?.[i];
+          if (!kept) return layer.initialWeight(i, into);
+          into?.set(kept);
+          return into ?? kept;
+        },
+      });
+    });
   }
 
   /** @internal The first model over this layer seeds its random weights. */

@@ -157,9 +157,9 @@ export class Model {
         node: (op, name, inputs, output, attrs) => {
           graph.nodes.push({ name, op, inputs, outputs: [output], attrs } as Node);
         },
-        constant: (name, data, shape) => {
+        constant: (name, c) => {
           if (graph.constants.has(name)) fail(this.label, `constant '${name}' is written twice`);
-          graph.constants.set(name, { data, shape });
+          graph.constants.set(name, c);
           return name;
         },
       };

@@ -29,9 +29,17 @@ export function nchwInputGraph(imp: OnnxImport): Graph {
   return { ...g, inputs, nodes: [...head, ...nodes], outputs };
 }
 
+/**
+ * An imported model. It owns its weights (GraphModelOptions.ownWeights): on the first compile they
+ * move into wasm memory and the decoded arrays are dropped, so a loaded model holds each weight once.
+ */
 export class OnnxModel extends GraphModel {
-  constructor(readonly onnx: OnnxImport) {
-    super(nchwInputGraph(onnx));
+  /** What the import found (opset, producer, value infos); `graph` is the model's own graph. */
+  readonly onnx: OnnxImport;
+
+  constructor(onnx: OnnxImport) {
+    super(nchwInputGraph(onnx), { ownWeights: true });
+    this.onnx = { ...onnx, graph: this.graph };
   }
 }
 

@@ -7,9 +7,9 @@
 //   3x3, stride 1, dilation 1, groups 1,   -> Winograd F(4x4, 3x3): input transform on tile chunks,
 //     zero padding, big enough                36 f32_gemm, output transform (+ bias, activation)
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
-import { effectiveKernel, formatShape, padAmounts, type Tensor } from '@wcnn/tensor';
+import { effectiveKernel, formatShape, padAmounts, Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
-import { execute, kernels, Owned, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
+import { execute, kernels, Owned, WinogradFilter, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
 import { gemmCalls, parallel, splitRange, threadCount, type KernelCall } from '../parallel.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
@@ -216,7 +216,7 @@ export function residualFusable(g: ConvGeometry): boolean {
  * With attrs.residual, run() takes [x, r] and adds r before the activation.
  */
 export function createConv2d(
-  op: string, xShape: Shape, wShape: Shape, w: WeightData, bias: WeightData | undefined, attrs: ConvAttrs,
+  op: string, xShape: Shape, wShape: Shape, w: WeightData | WinogradFilter, bias: WeightData | undefined, attrs: ConvAttrs,
   options: CreateConvOptions = {},
 ): Operator {
   const g = convGeometry(op, xShape, wShape, attrs, bias ? (bias instanceof Float32Array ? [bias.length] : bias.shape) : undefined);
@@ -228,17 +228,22 @@ export function createConv2d(
   if (options.algorithm === 'winograd' && !winogradApplies(g)) {
     fail(op, `algorithm 'winograd' needs a 3x3 filter, strides 1, dilations 1, groups 1 and zero padding; got a ${g.kh}x${g.kw} filter, strides [${g.sh}, ${g.sw}], dilations [${g.dh}, ${g.dw}], groups ${g.groups}, padMode '${g.circular ? 'circular' : 'zeros'}'`);
   }
-  const winograd = convAlgorithmFor(g, algorithm) === 'winograd';
+  // A filter already transformed for Winograd (a model's own weight) runs Winograd whatever the size.
+  if (w instanceof WinogradFilter && (!winogradApplies(g) || options.algorithm === 'direct' || w.cin !== g.cin || w.cout !== g.cout)) {
+    fail(op, `the filter is kept only in Winograd form (${w.cin} -> ${w.cout} channels), which this conv cannot use`);
+  }
+  const winograd = w instanceof WinogradFilter || convAlgorithmFor(g, algorithm) === 'winograd';
   if (attrs.residual && !residualFusable(g)) {
     fail(op, 'a residual input is fused only into GEMM and Winograd convs, not depthwise, circular or few-input-channel ones');
   }
   const owned = new Owned();
   try {
+    const plain = w as WeightData;
     const body = g.groups === g.cin && g.groups > 1
-      ? depthwise(g, w, bias, act, owned)
+      ? depthwise(g, plain, bias, act, owned)
       : winograd ? winogradConv(g, w, bias, act, owned)
-      : options.hwc !== false && hwcApplies(g) ? (options.hwc !== 'direct' && hwcWinogradApplies(g) ? hwcWinogradConv(g, w, bias, act, owned) : hwcConv(g, w, bias, act, owned))
-      : gemmConv(g, w, bias, act, owned);
+      : options.hwc !== false && hwcApplies(g) ? (options.hwc !== 'direct' && hwcWinogradApplies(g) ? hwcWinogradConv(g, plain, bias, act, owned) : hwcConv(g, plain, bias, act, owned))
+      : gemmConv(g, plain, bias, act, owned);
     const outLen = g.n * g.oh * g.ow * g.cout;
     return {
       outShapes: [[g.n, g.oh, g.ow, g.cout]],
@@ -265,9 +270,10 @@ interface ConvBody {
 /** groups = cin: one filter slice per input channel, `cout / cin` outputs each (channel multiplier). */
 function depthwise(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
   const k = kernels();
-  // Weights (KH, KW, 1, C * m) are already the kernel's (kh, kw, c) layout.
-  const wPtr = owned.copy(w);
-  const bPtr = bias ? owned.copy(bias) : 0;
+  // Weights (KH, KW, 1, C * m) are already the kernel's (kh, kw, c) layout: a tensor is read in place
+  // (it must outlive the operator, as a model's own weights do), data is copied once.
+  const wPtr = w instanceof Tensor ? w.ptr() : owned.copy(w);
+  const bPtr = bias ? (bias instanceof Tensor ? bias.ptr() : owned.copy(bias)) : 0;
   const m = g.cout / g.cin;
   const rows = g.n * g.h * g.w;
   // Threads take ranges of output rows (img * oh + oy); a range of a few rows is not worth a thread.
@@ -400,7 +406,7 @@ function hwcWinogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | unde
  * goes through the tiles (n * ceil(oh / 4) * ceil(ow / 4)) in chunks: input transform -> 36 GEMMs (M =
  * tiles of the chunk, K = cin, N = cout) -> output transform with bias and the activation's epilogue.
  */
-function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
+function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
   const k = kernels();
   const { cin, cout } = g;
   const tilesH = Math.ceil(g.oh / 4);
@@ -410,10 +416,10 @@ function winogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefin
   // A multiple of 4 (the GEMM's row tile), between WINOGRAD_MIN_TILES and all the tiles.
   const chunk = Math.min(tiles, Math.max(WINOGRAD_MIN_TILES, byBudget & ~3));
   const packedFloats = k.f32_gemm_packed_size(cin, cout);
-  const packed = owned.alloc(36 * packedFloats * FLOAT);
+  const packed = w instanceof WinogradFilter ? w.ptr : owned.alloc(36 * packedFloats * FLOAT);
   // U = G g G^T as 36 (cin, cout) matrices in scratch, each packed as a GEMM B operand (bias 0: the
   // output transform adds it, since A^T (.) A does not carry a per-matrix constant through to every output).
-  withWeight(w, (wPtr) => withScratch([36 * cin * cout * FLOAT], ([u]) => {
+  if (!(w instanceof WinogradFilter)) withWeight(w, (wPtr) => withScratch([36 * cin * cout * FLOAT], ([u]) => {
     k.f32_winograd_filter_f4x4_3x3(wPtr, cin, cout, u);
     for (let m = 0; m < 36; m++) {
       k.f32_gemm_pack_b(u + m * cin * cout * FLOAT, cout, cin, cout, 0, packed + m * packedFloats * FLOAT);

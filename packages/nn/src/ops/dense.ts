@@ -1,9 +1,10 @@
-// Fully connected layer: (..., in) x (in, out) + bias, on the packed GEMM.
-import { formatShape, type Tensor } from '@wcnn/tensor';
+// Fully connected layer: (..., in) x (in, out) + bias, on the packed GEMM; one row of x with the
+// weights in wasm memory: a matrix-vector product that reads them in place.
+import { formatShape, Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation } from '../activation.js';
 import { execute, kernels, Owned, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
-import { gemmCalls, parallel } from '../parallel.js';
+import { gemmCalls, parallel, splitRange, threadCount } from '../parallel.js';
 import { checkOptions, checkTensor, fail } from '../validate.js';
 
 export interface DenseOptions {
@@ -12,7 +13,10 @@ export interface DenseOptions {
   activation?: Activation;
 }
 
-/** Weights (in, out) and bias are packed once; rows of x are everything but its last axis. */
+/**
+ * Weights (in, out) and bias are packed once, except for one row of x with weights given as a tensor
+ * (read in place: the tensor must outlive the operator). Rows of x are everything but its last axis.
+ */
 export function createDense(op: string, xShape: Shape, wShape: Shape, w: WeightData, bias: WeightData | undefined, activation?: Activation): Operator {
   if (xShape.length < 2) fail(op, `x must have a batch axis and a feature axis, got shape ${formatShape(xShape)}`);
   if (wShape.length !== 2) fail(op, `w must be rank 2 ([in, out]), but got rank ${wShape.length} (shape ${formatShape(wShape)})`);
@@ -27,6 +31,24 @@ export function createDense(op: string, xShape: Shape, wShape: Shape, w: WeightD
   const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
   const k = kernels();
   const owned = new Owned();
+  if (rows === 1 && w instanceof Tensor) {
+    // One row: a matrix-vector product, memory-bound, over the weights in place (no packed copy).
+    const wPtr = w.ptr(op, 'w');
+    const bPtr = bias === undefined ? 0 : bias instanceof Tensor ? bias.ptr(op, 'bias') : owned.f32(bias);
+    return {
+      outShapes: [[...xShape.slice(0, -1), units]],
+      scratchBytes: 0,
+      ownedBytes: owned.bytes,
+      run: ([x], [y]) => {
+        // Threads take column ranges (whole cache lines of each weight row): each streams its share of w.
+        parallel(splitRange(units, threadCount(), 16, 64).map(([n0, n1]) => [
+          ['f32_gemv', inputs, n0, n1, x, wPtr, units, bPtr, y, act.min, act.max, act.alpha],
+        ]));
+        if (act.post) applyInPlace(act.post, y, units);
+      },
+      dispose: () => owned.free(),
+    };
+  }
   const packed = owned.alloc(k.f32_gemm_packed_size(inputs, units) * 4);
   withWeight(w, (wPtr) => {
     if (bias) withWeight(bias, (bPtr) => k.f32_gemm_pack_b(wPtr, units, inputs, units, bPtr, packed));

@@ -1,0 +1,194 @@
+// GraphModel with ownWeights: each weight once in wasm memory (batch norms folded first), Winograd
+// filters kept only in that form, batch-1 dense reading its weights in place; plans for other input
+// shapes still right; dispose frees everything; errors.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, memory, shutdown, tensor, tidy, type Tensor } from '@wcnn/tensor';
+import { FLAVORS, expectAllClose, random, useBuild } from '../../test/setup.js';
+import * as nn from '../index.js';
+import { GraphModel, WinogradFilter, type Constant, type Graph, type Node } from '../index.js';
+import { packWinogradFilter } from './winograd-filter.js';
+
+const c = (shape: number[], seed: number, lo = -0.5, hi = 0.5): Constant => ({ data: random(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape });
+const conv = (name: string, inputs: string[], output: string, groups = 1): Node => ({
+  name, op: 'conv2d', inputs, outputs: [output], attrs: { strides: [1, 1], dilations: [1, 1], padding: 'same', groups, padMode: 'zeros' },
+});
+
+/** conv 3x3 (16 -> 24, Winograd at >= 6x6) + BN + relu, depthwise 3x3, global pooling, dense (24 -> 19). */
+function graph(constants?: Map<string, Constant>): Graph {
+  return {
+    name: 'owned',
+    inputs: [{ name: 'x', shape: [null, null, null, 16] }],
+    outputs: ['y'],
+    nodes: [
+      conv('conv1', ['x', 'w1', 'b1'], 'c1'),
+      { name: 'bn1', op: 'batchNorm', inputs: ['c1', 'g', 'be', 'm', 'v'], outputs: ['n1'], attrs: { epsilon: 1e-3 } },
+      { name: 'relu1', op: 'relu', inputs: ['n1'], outputs: ['r1'], attrs: {} },
+      conv('dw', ['r1', 'wdw', 'bdw'], 'd', 24),
+      { name: 'gap', op: 'globalAvgPool2d', inputs: ['d'], outputs: ['gp'], attrs: { keepDims: false } },
+      { name: 'fc', op: 'dense', inputs: ['gp', 'wd', 'bd'], outputs: ['y'], attrs: {} },
+    ],
+    constants: constants ?? new Map<string, Constant>([
+      ['w1', c([3, 3, 16, 24], 1)], ['b1', c([24], 2)],
+      ['g', c([24], 3, 0.5, 1.5)], ['be', c([24], 4)], ['m', c([24], 5)], ['v', c([24], 6, 0.5, 2)],
+      ['wdw', c([3, 3, 1, 24], 7)], ['bdw', c([24], 8)],
+      ['wd', c([24, 19], 9)], ['bd', c([19], 10)],
+    ]),
+  };
+}
+
+const image = (n: number, h: number, w: number, seed: number): Tensor => tensor(random(n * h * w * 16, seed), [n, h, w, 16]);
+
+describe.each(FLAVORS)('a GraphModel owning its weights (%s build)', (flavor) => {
+  beforeAll(() => useBuild(flavor));
+
+  it('keeps each weight once, and matches the model that does not, for the first shape and others', () => {
+    const before = memory();
+    const g = graph();
+    const owned = new GraphModel(g, { ownWeights: true });
+    const plain = new GraphModel(g);
+    tidy(() => {
+      // The first plan (batch 1, 9x9) runs conv1 with Winograd: its filter is kept only in that form.
+      for (const [n, h, w] of [[1, 9, 9], [3, 9, 9], [1, 4, 5], [2, 13, 6]]) {
+        const x = image(n, h, w, n * 100 + h * 10 + w);
+        expectAllClose(owned.predict(x).y.dataSync(), plain.predict(x).y.dataSync(), { rtol: 1e-4, atol: 1e-5 }, `${n}x${h}x${w}`);
+      }
+    });
+    const constants = owned.graph.constants;
+    expect(owned.graph.nodes.map((n) => n.op)).not.toContain('batchNorm');
+    const filter = constants.get('conv1::w_bn')!;
+    expect(filter.winograd).toBeInstanceOf(WinogradFilter);
+    expect(() => filter.data).toThrow("conv2d 'conv1': weight 'conv1::w_bn' is kept only in Winograd form by the model that owns it");
+    expect(constants.get('wd')!.tensor).toBeDefined();
+    expect(Array.from(constants.get('wd')!.data)).toEqual(Array.from(g.constants.get('wd')!.data));
+    // The batch norm's parameters and the unfolded filter are no longer the model's.
+    expect([...constants.keys()].sort()).toEqual(['bd', 'bdw', 'conv1::b_bn', 'conv1::w_bn', 'wd', 'wdw']);
+    expect(owned.weightBytes).toBeGreaterThan(0);
+    // The caller's graph is untouched.
+    expect(g.nodes).toHaveLength(6);
+    expect(g.constants.get('w1')!.tensor).toBeUndefined();
+    owned.dispose();
+    plain.dispose();
+    expect(memory()).toMatchObject({ numTensors: before.numTensors, numBytes: before.numBytes, allocatedBytes: before.allocatedBytes });
+  });
+
+  it('survives tidy() around its first predict, and a thousand predicts leave memory() unchanged', () => {
+    const model = new GraphModel(graph(), { ownWeights: true });
+    const x = image(1, 8, 8, 3);
+    let first: ArrayLike<number> = [];
+    tidy(() => {
+      first = model.predict(x).y.dataSync();
+    });
+    const warm = model.predict(x);
+    expect(Array.from(warm.y.dataSync())).toEqual(Array.from(first));
+    warm.y.dispose();
+    const before = memory();
+    for (let i = 0; i < 1000; i++) model.predict(x).y.dispose();
+    expect(memory()).toEqual(before);
+    model.dispose();
+    x.dispose();
+  });
+
+  it('a filter packed for Winograd slice by slice gives the same bits as the conv packing it whole', () => {
+    // 150 output channels: slices of 64, 64 and 22 (a panel of 16 and a last one of 8, zero-padded).
+    for (const [cin, cout] of [[16, 150], [17, 64], [20, 9], [16, 200]]) {
+      const w = random(9 * cin * cout, cin + cout);
+      const bias = random(cout, 3);
+      const filter = packWinogradFilter(w, cin, cout);
+      tidy(() => {
+        const xs = tensor(random(7 * 9 * cin, 2), [1, 7, 9, cin]);
+        const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'same' as const, groups: 1, padMode: 'zeros' as const, activation: 'relu' as const };
+        const run = (wt: Float32Array | WinogradFilter) => {
+          const op = nn.createConv2d('conv2d', xs.shape, [3, 3, cin, cout], wt, bias, attrs, { algorithm: 'winograd' });
+          const y = tensor(new Float32Array(7 * 9 * cout), [1, 7, 9, cout]);
+          const s = tensor(new Float32Array(Math.max(1, op.scratchBytes / 4)), [Math.max(1, op.scratchBytes / 4)]);
+          op.run([xs.ptr()], [y.ptr()], s.ptr());
+          op.dispose();
+          return y.dataSync();
+        };
+        expect(Array.from(run(filter)), `${cin} -> ${cout}`).toEqual(Array.from(run(w)));
+      });
+      filter.tensor.dispose();
+    }
+  });
+
+  it('a batch-1 dense layer over a weight tensor (f32_gemv) matches the packed GEMM', () => {
+    tidy(() => {
+      for (const [k, n] of [[1, 1], [7, 3], [37, 19], [64, 130], [300, 77]]) {
+        const x = tensor(random(k, k), [1, k]);
+        const w = tensor(random(k * n, n), [k, n]);
+        const b = tensor(random(n, 5), [n]);
+        // Two rows take the packed GEMM: row 0 of [x; x] against the one-row product.
+        const xx = nn.concat([x, x], { axis: 0 });
+        const one = nn.dense(x, w, { bias: b, activation: 'relu' }).dataSync();
+        const two = nn.dense(xx, w, { bias: b, activation: 'relu' }).dataSync();
+        expectAllClose(one, two.subarray(0, n), { rtol: 1e-5, atol: 1e-6 }, `k ${k}, n ${n}`);
+      }
+    });
+  });
+});
+
+describe('a Keras-style model run by a GraphModel that owns its weights', () => {
+  beforeAll(() => useBuild('relaxed'));
+
+  it('creates the seeded weights straight in wasm memory: the layers keep no copy, results match', () => {
+    const build = () => new nn.Sequential([
+      new nn.Input({ shape: [10, 10, 16] }),
+      new nn.Conv2D(16, 3, { padding: 'same', activation: 'relu', name: 'c1' }),
+      new nn.BatchNormalization({ name: 'bn' }),
+      new nn.GlobalAveragePooling2D(),
+      new nn.Dense(7, { name: 'fc' }),
+    ], { seed: 3 });
+    const a = build();
+    const b = build();
+    const owned = new GraphModel(a.graph, { ownWeights: true });
+    tidy(() => {
+      const x = image(1, 10, 10, 4);
+      const got = owned.predict(x)[owned.outputNames[0]].dataSync();
+      expectAllClose(got, b.predict(x).dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'owned vs layers');
+      // A second shape compiles from the owned weights.
+      const x2 = image(2, 10, 10, 5);
+      expectAllClose(owned.predict(x2)[owned.outputNames[0]].dataSync(), b.predict(x2).dataSync(), { rtol: 1e-5, atol: 1e-6 }, 'batch 2');
+    });
+    // The layers never created their own arrays (private, so looked at from outside)...
+    expect((a.getLayer('c1') as unknown as { _weights?: unknown })._weights).toBeUndefined();
+    expect((a.getLayer('fc') as unknown as { _weights?: unknown })._weights).toBeUndefined();
+    // ...and still give the same values when asked.
+    expect(Array.from(a.getLayer('fc').getWeights()[0])).toEqual(Array.from(b.getLayer('fc').getWeights()[0]));
+    owned.dispose();
+    b.dispose();
+  });
+});
+
+describe('a GraphModel owning its weights: errors', () => {
+  beforeAll(() => useBuild('baseline'));
+
+  it('refuses NaN and infinite weights on the first predict, naming them, and keeps nothing', () => {
+    const before = memory();
+    const constants = graph().constants;
+    const wd = c([24, 19], 9);
+    wd.data[3] = Number.NaN;
+    constants.set('wd', wd);
+    const model = new GraphModel(graph(constants), { ownWeights: true });
+    const x = image(1, 8, 8, 1);
+    expect(() => model.predict(x)).toThrow("dense 'fc': weight 'wd' holds NaN at index 3; weights must be finite");
+    x.dispose();
+    expect(memory()).toMatchObject({ numTensors: before.numTensors, allocatedBytes: before.allocatedBytes });
+    const bad = graph();
+    const w1 = c([3, 3, 16, 24], 1);
+    w1.data[7] = Infinity;
+    bad.constants.set('w1', w1);
+    const m2 = new GraphModel(bad, { ownWeights: true });
+    expect(() => tidy(() => m2.predict(image(1, 8, 8, 1)))).toThrow(/conv2d 'conv1': weight 'conv1::w_bn' holds (-)?Infinity at index 7/);
+    model.dispose();
+    m2.dispose();
+  });
+
+  it('fails clearly once the backend that held its weights was shut down', async () => {
+    const model = new GraphModel(graph(), { ownWeights: true });
+    tidy(() => void model.predict(image(1, 8, 8, 1)));
+    shutdown();
+    await init({ simd: 'baseline' });
+    expect(() => tidy(() => model.predict(image(1, 8, 8, 1)))).toThrow("predict: the model's weights were in the memory of a backend that was shut down; load the model again");
+    model.dispose();
+  });
+});
