@@ -96,7 +96,8 @@ async function spawn(): Promise<WorkerHandle> {
   const w = new W(WORKER_URL, { type: 'module' });
   const firstMessage = new Promise<string>((resolve) => {
     w.onmessage = (e: MessageEvent) => resolve(String(e.data));
-    w.onerror = (e: ErrorEvent) => resolve(e.message || 'the worker failed to load');
+    w.onerror = (e: ErrorEvent) =>
+      resolve(e.message || `${WORKER_URL.href} failed to load (it needs the page's COOP/COEP headers too, and the same origin)`);
   });
   return { post: (m) => w.postMessage(m), firstMessage, terminate: () => w.terminate() };
 }
