@@ -4,6 +4,7 @@
 //   few input channels (cin <= 8), groups 1, -> f32_conv_hwc: direct, vectorised over output channels
 //     zero padding, not pointwise             (the RGB first layers, where im2col's K = kh * kw * 3);
 //     of those, 3x3 stride 1 with cin 2-4    -> f32_conv_hwc_winograd_f4x4_3x3: fused Winograd per tile
+//     (algorithm 'auto')
 //   3x3, stride 1, dilation 1, groups 1,   -> Winograd F(4x4, 3x3): input transform on tile chunks,
 //     zero padding, big enough                36 f32_gemm, output transform (+ bias, activation)
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
@@ -79,10 +80,10 @@ export interface CreateConvOptions {
   /** Default: the module default, 'auto' unless a test changed it with `setConv2dAlgorithm`. */
   algorithm?: ConvAlgorithm;
   /**
-   * Default true: the kernels for few input channels where they apply (`hwcApplies`, `hwcWinogradApplies`);
-   * 'direct': f32_conv_hwc even where the fused Winograd applies; false: im2col + GEMM (tests compare the three).
+   * Default true: the kernels for few input channels where they apply (`hwcApplies`; under algorithm 'auto' the
+   * fused Winograd where `hwcWinogradApplies`); false: im2col + GEMM (tests compare the paths).
    */
-  hwc?: boolean | 'direct';
+  hwc?: boolean;
 }
 
 let defaultAlgorithm: ConvAlgorithm = 'auto';
@@ -215,12 +216,15 @@ export function createConv2d(
     fail(op, `algorithm 'winograd' needs a 3x3 filter, strides 1, dilations 1, groups 1 and zero padding; got a ${g.kh}x${g.kw} filter, strides [${g.sh}, ${g.sw}], dilations [${g.dh}, ${g.dw}], groups ${g.groups}, padMode '${g.circular ? 'circular' : 'zeros'}'`);
   }
   const winograd = convAlgorithmFor(g, algorithm) === 'winograd';
+  const hwc = !winograd && options.hwc !== false && hwcApplies(g);
+  const hwcWinograd = hwc && algorithm === 'auto' && hwcWinogradApplies(g);
   const owned = new Owned();
   try {
     const body = g.groups === g.cin && g.groups > 1
       ? depthwise(g, w, bias, act, owned)
       : winograd ? winogradConv(g, w, bias, act, owned)
-      : options.hwc !== false && hwcApplies(g) ? (options.hwc !== 'direct' && hwcWinogradApplies(g) ? hwcWinogradConv(g, w, bias, act, owned) : hwcConv(g, w, bias, act, owned))
+      : hwcWinograd ? hwcWinogradConv(g, w, bias, act, owned)
+      : hwc ? hwcConv(g, w, bias, act, owned)
       : gemmConv(g, w, bias, act, owned);
     const outLen = g.n * g.oh * g.ow * g.cout;
     return {
