@@ -34,12 +34,12 @@ const CASES: HwcCase[] = [
   { name: 'cin 3, 3x3 full padding, cout 1, sigmoid (Winograd)', x: [1, 5, 6, 3], w: [3, 3, 3, 1], opts: { padding: 'full' }, activation: 'sigmoid' },
 ];
 
-function run(c: HwcCase, xs: Float32Array, ws: Float32Array, bs: Float32Array | undefined, hwc: CreateConvOptions['hwc']): Float32Array {
+function run(c: HwcCase, xs: Float32Array, ws: Float32Array, bs: Float32Array | undefined, options: CreateConvOptions): Float32Array {
   let out: Float32Array = new Float32Array(0);
   tidy(() => {
     const attrs = { ...convAttrsFromOptions('conv2d', c.opts), activation: c.activation };
     const wt = tensor(ws, c.w);
-    const op = createConv2d('conv2d', c.x, c.w, wt, bs ? tensor(bs, [c.w[3]]) : undefined, attrs, { hwc });
+    const op = createConv2d('conv2d', c.x, c.w, wt, bs ? tensor(bs, [c.w[3]]) : undefined, attrs, options);
     const [y] = execute('conv2d', op, [tensor(xs, c.x)]);
     out = y.dataSync();
   });
@@ -64,9 +64,10 @@ describe.each(FLAVORS)('conv2d, few input channels, on the %s build', (flavor) =
     const xs = random(c.x.reduce((a, b) => a * b), 11, -2, 2);
     const ws = random(c.w.reduce((a, b) => a * b), 12, -0.5, 0.5);
     const bs = c.bias === false ? undefined : random(c.w[3], 13);
-    const chosen = run(c, xs, ws, bs, true);
-    const direct = run(c, xs, ws, bs, 'direct');
-    const im2col = run(c, xs, ws, bs, false);
+    const chosen = run(c, xs, ws, bs, {});
+    // Algorithm 'direct' (never Winograd) keeps f32_conv_hwc; hwc false keeps im2col + GEMM.
+    const direct = run(c, xs, ws, bs, { algorithm: 'direct' });
+    const im2col = run(c, xs, ws, bs, { algorithm: 'direct', hwc: false });
     expectAllClose(direct, im2col, { rtol: 1e-5, atol: 1e-5 }, `${c.name}: direct vs im2col`);
     // Winograd rounds differently (transform factors up to 8).
     expectAllClose(chosen, im2col, { rtol: 1e-4, atol: 1e-4 }, `${c.name}: chosen vs im2col`);

@@ -4,6 +4,7 @@
 //   few input channels (cin <= 8), groups 1, -> f32_conv_hwc: direct, vectorised over output channels
 //     zero padding, not pointwise             (the RGB first layers, where im2col's K = kh * kw * 3);
 //     of those, 3x3 stride 1 with cin 2-4    -> f32_conv_hwc_winograd_f4x4_3x3: fused Winograd per tile
+//     (algorithm 'auto')
 //   3x3, stride 1, dilation 1, groups 1,   -> Winograd F(4x4, 3x3): input transform on tile chunks,
 //     zero padding, big enough                36 f32_gemm, output transform (+ bias, activation)
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
@@ -85,10 +86,10 @@ export interface CreateConvOptions {
   /** Default: the module default, 'auto' unless a test changed it with `setConv2dAlgorithm`. */
   algorithm?: ConvAlgorithm;
   /**
-   * Default true: the kernels for few input channels where they apply (`hwcApplies`, `hwcWinogradApplies`);
-   * 'direct': f32_conv_hwc even where the fused Winograd applies; false: im2col + GEMM (tests compare the three).
+   * Default true: the kernels for few input channels where they apply (`hwcApplies`; under algorithm 'auto' the
+   * fused Winograd where `hwcWinogradApplies`); false: im2col + GEMM (tests compare the paths).
    */
-  hwc?: boolean | 'direct';
+  hwc?: boolean;
 }
 
 let defaultAlgorithm: ConvAlgorithm = 'auto';
@@ -233,6 +234,8 @@ export function createConv2d(
     fail(op, `the filter is kept only in Winograd form (${w.cin} -> ${w.cout} channels), which this conv cannot use`);
   }
   const winograd = w instanceof WinogradFilter || convAlgorithmFor(g, algorithm) === 'winograd';
+  const hwc = !winograd && options.hwc !== false && hwcApplies(g);
+  const hwcWinograd = hwc && algorithm === 'auto' && hwcWinogradApplies(g);
   if (attrs.residual && !residualFusable(g)) {
     fail(op, 'a residual input is fused only into GEMM and Winograd convs, not depthwise, circular or few-input-channel ones');
   }
@@ -242,7 +245,8 @@ export function createConv2d(
     const body = g.groups === g.cin && g.groups > 1
       ? depthwise(g, plain, bias, act, owned)
       : winograd ? winogradConv(g, w, bias, act, owned)
-      : options.hwc !== false && hwcApplies(g) ? (options.hwc !== 'direct' && hwcWinogradApplies(g) ? hwcWinogradConv(g, plain, bias, act, owned) : hwcConv(g, plain, bias, act, owned))
+      : hwcWinograd ? hwcWinogradConv(g, plain, bias, act, owned)
+      : hwc ? hwcConv(g, plain, bias, act, owned)
       : gemmConv(g, plain, bias, act, owned);
     const outLen = g.n * g.oh * g.ow * g.cout;
     return {
