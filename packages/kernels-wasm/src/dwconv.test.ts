@@ -82,6 +82,7 @@ const CASES: DwconvCase[] = [
   { name: '3x3 tiled: c = 128, 4x23 pad 1 (tiles of 19)', n: 1, h: 4, w: 23, c: 128, kh: 3, kw: 3, pads: P1, bias: false, epilogue: 'identity' },
   { name: '3x3 tiled: c = 256, 3x11 pad 1 (tiles of 8)', n: 1, h: 3, w: 11, c: 256, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu' },
   { name: '3x3 tiled: c = 256, stride 2, 3x9, no pad (tiles of 2)', n: 1, h: 3, w: 9, c: 256, kh: 3, kw: 3, stride: [2, 2], bias: true, epilogue: 'identity' },
+  { name: '3x3 stride 3 pad 1 (generic path)', n: 1, h: 10, w: 11, c: 8, kh: 3, kw: 3, stride: [3, 3], pads: P1, bias: true, epilogue: 'relu' },
   { name: '3x3 with pad 2 (generic path)', n: 1, h: 6, w: 6, c: 8, kh: 3, kw: 3, pads: [2, 2, 2, 2], bias: true, epilogue: 'relu' },
   { name: '3x3 with bottom overhang 2 (generic path)', n: 1, h: 6, w: 7, c: 12, kh: 3, kw: 3, pads: [1, 2, 1, 2], bias: true, epilogue: 'identity' },
 ];
