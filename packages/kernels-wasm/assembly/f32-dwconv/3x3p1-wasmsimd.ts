@@ -23,6 +23,18 @@ const LINES_PER_SET: i32 = 8;
   return clamp(v128.bitselect(f32x4.mul(v, valpha), v, neg), vmin, vmax);
 }
 
+// Epilogues, fixed at compile time per instantiation. LINEAR (min, max = -Inf, +Inf, alpha = 1: the
+// clamp is the identity, bit for bit) also frees the two registers of vmin / vmax in the pair loop.
+const EP_LINEAR: i32 = 0;
+const EP_CLAMP: i32 = 1;
+const EP_LEAKY: i32 = 2;
+
+@inline function finish(v: v128, vmin: v128, vmax: v128, valpha: v128, ep: i32): v128 {
+  if (ep == EP_LINEAR) return v;
+  if (ep == EP_CLAMP) return clamp(v, vmin, vmax);
+  return leakyClamp(v, vmin, vmax, valpha);
+}
+
 /**
  * One output pixel, 4 channels. p0, p1, p2: input rows 0..2 of the window at its column 0 (bytes);
  * the columns are `pixelBytes` apart. A tap whose row or column flag is false is never read.
@@ -31,7 +43,7 @@ const LINES_PER_SET: i32 = 8;
   p0: usize, p1: usize, p2: usize, pixelBytes: usize,
   w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128,
   vbias: v128, dst: usize, vmin: v128, vmax: v128, valpha: v128,
-  row0: bool, row2: bool, col0: bool, col2: bool, leaky: bool,
+  row0: bool, row2: bool, col0: bool, col2: bool, ep: i32,
 ): void {
   const oneCol = pixelBytes;
   const twoCols = pixelBytes << 1;
@@ -53,7 +65,7 @@ const LINES_PER_SET: i32 = 8;
     vacc = madd(v128.load(p2 + oneCol), w7, vacc);
     if (col2) vacc = madd(v128.load(p2 + twoCols), w8, vacc);
   }
-  vacc = leaky ? leakyClamp(vacc, vmin, vmax, valpha) : clamp(vacc, vmin, vmax);
+  vacc = finish(vacc, vmin, vmax, valpha, ep);
   v128.store(dst, vacc);
 }
 
@@ -78,7 +90,7 @@ const LINES_PER_SET: i32 = 8;
   p0: usize, p1: usize, p2: usize, pixelBytes: usize, threeCols: usize,
   w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128,
   vbias: v128, dst: usize, vmin: v128, vmax: v128, valpha: v128,
-  row0: bool, row2: bool, s2: bool, leaky: bool,
+  row0: bool, row2: bool, s2: bool, ep: i32,
 ): void {
   const twoCols = pixelBytes << 1;
   const fourCols = pixelBytes << 2;
@@ -143,8 +155,8 @@ const LINES_PER_SET: i32 = 8;
       b = madd(x3, w8, b);
     }
   }
-  a = leaky ? leakyClamp(a, vmin, vmax, valpha) : clamp(a, vmin, vmax);
-  b = leaky ? leakyClamp(b, vmin, vmax, valpha) : clamp(b, vmin, vmax);
+  a = finish(a, vmin, vmax, valpha, ep);
+  b = finish(b, vmin, vmax, valpha, ep);
   v128.store(dst, a);
   v128.store(dst + pixelBytes, b);
 }
@@ -159,7 +171,7 @@ const LINES_PER_SET: i32 = 8;
   in0: usize, rowBytes: usize, pixelBytes: usize, sw: i32, padL: i32, ox0: i32, ox1: i32,
   oxBegin: i32, oxEnd: i32, firstCol2: bool, cVec: i32,
   weights: usize, bias: usize, dst: usize, vmin: v128, vmax: v128, valpha: v128,
-  row0: bool, row2: bool, s2: bool, leaky: bool,
+  row0: bool, row2: bool, s2: bool, ep: i32,
 ): void {
   const tapBytes = pixelBytes;
   const stepBytes = pixelBytes * <usize>sw;
@@ -192,8 +204,8 @@ const LINES_PER_SET: i32 = 8;
     let d = dst + chBytes + <usize>ox0 * pixelBytes;
     let ox = ox0;
     if (left) {
-      if (firstCol2) pixel(p0, p1, p2, pixelBytes, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, false, true, leaky);
-      else pixel(p0, p1, p2, pixelBytes, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, false, false, leaky);
+      if (firstCol2) pixel(p0, p1, p2, pixelBytes, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, false, true, ep);
+      else pixel(p0, p1, p2, pixelBytes, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, false, false, ep);
       p0 += stepBytes;
       p1 += stepBytes;
       p2 += stepBytes;
@@ -201,7 +213,7 @@ const LINES_PER_SET: i32 = 8;
       ox++;
     }
     for (let i = 0; i < pairs; i++) {
-      pair(p0, p1, p2, pixelBytes, threeCols, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, s2, leaky);
+      pair(p0, p1, p2, pixelBytes, threeCols, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, s2, ep);
       p0 += pairBytes;
       p1 += pairBytes;
       p2 += pairBytes;
@@ -209,7 +221,7 @@ const LINES_PER_SET: i32 = 8;
     }
     ox += pairs << 1;
     if (ox < midEnd) {
-      pixel(p0, p1, p2, pixelBytes, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, true, true, leaky);
+      pixel(p0, p1, p2, pixelBytes, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, true, true, ep);
       p0 += stepBytes;
       p1 += stepBytes;
       p2 += stepBytes;
@@ -217,7 +229,7 @@ const LINES_PER_SET: i32 = 8;
       ox++;
     }
     if (ox < ox1) {
-      pixel(p0, p1, p2, pixelBytes, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, true, false, leaky);
+      pixel(p0, p1, p2, pixelBytes, w0, w1, w2, w3, w4, w5, w6, w7, w8, vbias, d, vmin, vmax, valpha, row0, row2, true, false, ep);
     }
   }
 }
@@ -226,7 +238,7 @@ const LINES_PER_SET: i32 = 8;
 @inline function outputRow(
   in0: usize, rowBytes: usize, pixelBytes: usize, w: i32, sw: i32, padL: i32, ow: i32, tile: i32, cVec: i32,
   weights: usize, bias: usize, dst: usize, vmin: v128, vmax: v128, valpha: v128,
-  row0: bool, row2: bool, s2: bool, leaky: bool, tiled: bool,
+  row0: bool, row2: bool, s2: bool, ep: i32, tiled: bool,
 ): void {
   const oxBegin = padL < ow ? padL : ow;
   let oxEnd = w - 2 + padL <= 0 ? 0 : (w - 2 + padL + sw - 1) / sw;
@@ -237,7 +249,7 @@ const LINES_PER_SET: i32 = 8;
     // Whole rows, in functions of their own: the tile loop's extra live values cost 5-10% on 14x14.
     outputTile(
       in0, rowBytes, pixelBytes, sw, padL, 0, ow, oxBegin, oxEnd, firstCol2, cVec,
-      weights, bias, dst, vmin, vmax, valpha, row0, row2, s2, leaky,
+      weights, bias, dst, vmin, vmax, valpha, row0, row2, s2, ep,
     );
     return;
   }
@@ -245,7 +257,7 @@ const LINES_PER_SET: i32 = 8;
     const ox1 = ow - ox0 > tile ? ox0 + tile : ow;
     outputTile(
       in0, rowBytes, pixelBytes, sw, padL, ox0, ox1, oxBegin, oxEnd, firstCol2, cVec,
-      weights, bias, dst, vmin, vmax, valpha, row0, row2, s2, leaky,
+      weights, bias, dst, vmin, vmax, valpha, row0, row2, s2, ep,
     );
   }
 }
@@ -267,7 +279,7 @@ const LINES_PER_SET: i32 = 8;
   x: usize, h: i32, w: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, tile: i32, cVec: i32,
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128,
-  r0: i32, r1: i32, s2: bool, leaky: bool, tiled: bool,
+  r0: i32, r1: i32, s2: bool, ep: i32, tiled: bool,
 ): void {
   let dst = out + <usize>r0 * outRowBytes;
   let img = r0 / oh;
@@ -279,10 +291,10 @@ const LINES_PER_SET: i32 = 8;
     const in0 = image + <usize>iy0 * rowBytes;
     const row0 = iy0 >= 0;
     const row2 = iy0 + 2 < h;
-    if (row0 && row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, tile, cVec, weights, bias, dst, vmin, vmax, valpha, true, true, s2, leaky, tiled);
-    else if (row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, tile, cVec, weights, bias, dst, vmin, vmax, valpha, false, true, s2, leaky, tiled);
-    else if (row0) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, tile, cVec, weights, bias, dst, vmin, vmax, valpha, true, false, s2, leaky, tiled);
-    else outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, tile, cVec, weights, bias, dst, vmin, vmax, valpha, false, false, s2, leaky, tiled);
+    if (row0 && row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, tile, cVec, weights, bias, dst, vmin, vmax, valpha, true, true, s2, ep, tiled);
+    else if (row2) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, tile, cVec, weights, bias, dst, vmin, vmax, valpha, false, true, s2, ep, tiled);
+    else if (row0) outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, tile, cVec, weights, bias, dst, vmin, vmax, valpha, true, false, s2, ep, tiled);
+    else outputRow(in0, rowBytes, pixelBytes, w, sw, padL, ow, tile, cVec, weights, bias, dst, vmin, vmax, valpha, false, false, s2, ep, tiled);
     dst += outRowBytes;
     if (++oy == oh) {
       oy = 0;
@@ -292,13 +304,30 @@ const LINES_PER_SET: i32 = 8;
 }
 
 // One wasm function per (stride, epilogue, tiling): TurboFan allocates registers worse in one huge
-// function (all of them in f32_dwconv_3x3p1: -10 to -25%).
+// function (all of them in f32_dwconv_3x3p1: -10 to -25%). Tiled rows (rare) have no LINEAR variant:
+// they clamp to +-Inf, which gives the same bits.
+function rowsS1Linear(
+  x: usize, h: i32, w: i32, sh: i32, padT: i32, padL: i32, oh: i32, ow: i32, tile: i32, cVec: i32,
+  rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
+  weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
+): void {
+  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, EP_LINEAR, false);
+}
+
+function rowsS2Linear(
+  x: usize, h: i32, w: i32, sh: i32, padT: i32, padL: i32, oh: i32, ow: i32, tile: i32, cVec: i32,
+  rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
+  weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
+): void {
+  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, EP_LINEAR, false);
+}
+
 function rowsS1(
   x: usize, h: i32, w: i32, sh: i32, padT: i32, padL: i32, oh: i32, ow: i32, tile: i32, cVec: i32,
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
 ): void {
-  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, false, false);
+  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, EP_CLAMP, false);
 }
 
 function rowsS2(
@@ -306,7 +335,7 @@ function rowsS2(
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
 ): void {
-  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, false, false);
+  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, EP_CLAMP, false);
 }
 
 function rowsS1Leaky(
@@ -314,7 +343,7 @@ function rowsS1Leaky(
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
 ): void {
-  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, true, false);
+  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, EP_LEAKY, false);
 }
 
 function rowsS2Leaky(
@@ -322,7 +351,7 @@ function rowsS2Leaky(
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
 ): void {
-  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, true, false);
+  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, EP_LEAKY, false);
 }
 
 function rowsS1Tiled(
@@ -330,7 +359,7 @@ function rowsS1Tiled(
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
 ): void {
-  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, false, true);
+  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, EP_CLAMP, true);
 }
 
 function rowsS2Tiled(
@@ -338,7 +367,7 @@ function rowsS2Tiled(
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
 ): void {
-  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, false, true);
+  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, EP_CLAMP, true);
 }
 
 function rowsS1LeakyTiled(
@@ -346,7 +375,7 @@ function rowsS1LeakyTiled(
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
 ): void {
-  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, true, true);
+  rows(x, h, w, sh, 1, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, false, EP_LEAKY, true);
 }
 
 function rowsS2LeakyTiled(
@@ -354,7 +383,7 @@ function rowsS2LeakyTiled(
   rowBytes: usize, pixelBytes: usize, imageBytes: usize, outRowBytes: usize,
   weights: usize, bias: usize, out: usize, vmin: v128, vmax: v128, valpha: v128, r0: i32, r1: i32,
 ): void {
-  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, true, true);
+  rows(x, h, w, sh, 2, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1, true, EP_LEAKY, true);
 }
 
 /**
@@ -394,7 +423,8 @@ export function f32_dwconv_3x3p1(
     const t = inCols > 3 ? (inCols - 3) / sw + 1 : 1;
     if (t > 1 && t < ow) tile = t;
   }
-  // alpha = 1 (no leaky ReLU) leaves only the clamp: 2 vector ops per pixel instead of 5.
+  // alpha = 1 (no leaky ReLU) leaves only the clamp: 2 vector ops per pixel instead of 5, none when
+  // the clamp is to +-Inf.
   const leaky = alpha != 1;
   if (tile < ow) {
     if (leaky) {
@@ -407,6 +437,9 @@ export function f32_dwconv_3x3p1(
   } else if (leaky) {
     if (sw == 2) rowsS2Leaky(x, h, w, sh, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1);
     else rowsS1Leaky(x, h, w, sh, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1);
+  } else if (outMin == -Infinity && outMax == Infinity) {
+    if (sw == 2) rowsS2Linear(x, h, w, sh, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1);
+    else rowsS1Linear(x, h, w, sh, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1);
   } else {
     if (sw == 2) rowsS2(x, h, w, sh, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1);
     else rowsS1(x, h, w, sh, padT, padL, oh, ow, tile, cVec, rowBytes, pixelBytes, imageBytes, outRowBytes, weights, bias, out, vmin, vmax, valpha, r0, r1);
