@@ -75,6 +75,14 @@ const CASES: DwconvCase[] = [
   { name: '3x3: c = 32, 17x17 stride 2 pad 1, no bias', n: 1, h: 17, w: 17, c: 32, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: false, epilogue: 'leaky' },
   { name: '3x3: batch 3, c = 36, 5x6 pad 1', n: 3, h: 5, w: 6, c: 36, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu6', xRange: 6 },
   { name: '3x3: batch 2, c = 9, stride 2, 2x3 image', n: 2, h: 2, w: 3, c: 9, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: true, epilogue: 'identity' },
+  // Rows whose input pixels are a multiple of 512 bytes apart run in tiles of a few columns: edge
+  // pixels in the first and last tile, tiles of 2, 4, 8, 10 and 19 pixels plus a short last one.
+  { name: '3x3 tiled: c = 128, stride 2, 5x11, pad 1 (tiles of 4)', n: 1, h: 5, w: 11, c: 128, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: true, epilogue: 'relu6', xRange: 6 },
+  { name: '3x3 tiled: c = 64, stride 2, TF same (0, 1, 0, 1), 6x25 (tiles of 10)', n: 1, h: 6, w: 25, c: 64, kh: 3, kw: 3, stride: [2, 2], pads: [0, 1, 0, 1], bias: true, epilogue: 'leaky' },
+  { name: '3x3 tiled: c = 128, 4x23 pad 1 (tiles of 19)', n: 1, h: 4, w: 23, c: 128, kh: 3, kw: 3, pads: P1, bias: false, epilogue: 'identity' },
+  { name: '3x3 tiled: c = 256, 3x11 pad 1 (tiles of 8)', n: 1, h: 3, w: 11, c: 256, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu' },
+  { name: '3x3 tiled: c = 256, stride 2, 3x9, no pad (tiles of 2)', n: 1, h: 3, w: 9, c: 256, kh: 3, kw: 3, stride: [2, 2], bias: true, epilogue: 'identity' },
+  { name: '3x3 stride 3 pad 1 (generic path)', n: 1, h: 10, w: 11, c: 8, kh: 3, kw: 3, stride: [3, 3], pads: P1, bias: true, epilogue: 'relu' },
   { name: '3x3 with pad 2 (generic path)', n: 1, h: 6, w: 6, c: 8, kh: 3, kw: 3, pads: [2, 2, 2, 2], bias: true, epilogue: 'relu' },
   { name: '3x3 with bottom overhang 2 (generic path)', n: 1, h: 6, w: 7, c: 12, kh: 3, kw: 3, pads: [1, 2, 1, 2], bias: true, epilogue: 'identity' },
 ];
@@ -116,6 +124,7 @@ const RANGE_CASES: DwconvCase[] = [
   { name: 'batch 2, 3x3 pad 1, c = 5', n: 2, h: 5, w: 6, c: 5, kh: 3, kw: 3, pads: P1, bias: true, epilogue: 'relu' },
   { name: 'batch 2, 3x3 stride 2, c = 36', n: 2, h: 7, w: 7, c: 36, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: true, epilogue: 'identity' },
   { name: 'batch 2, 3x3 no pad, c = 1', n: 2, h: 6, w: 5, c: 1, kh: 3, kw: 3, bias: true, epilogue: 'identity' },
+  { name: 'batch 2, 3x3 stride 2 tiled, c = 128', n: 2, h: 5, w: 11, c: 128, kh: 3, kw: 3, stride: [2, 2], pads: P1, bias: true, epilogue: 'relu' },
   { name: 'batch 3, 5x5 stride 2 pad 2, c = 13 (generic)', n: 3, h: 9, w: 8, c: 13, kh: 5, kw: 5, stride: [2, 2], pads: [2, 2, 2, 2], bias: true, epilogue: 'relu' },
   { name: 'batch 2, circular 3x3, c = 8 (generic)', n: 2, h: 5, w: 4, c: 8, kh: 3, kw: 3, pads: P1, circular: true, bias: false, epilogue: 'leaky' },
 ];
