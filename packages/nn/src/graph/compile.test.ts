@@ -139,6 +139,29 @@ describe.each(FLAVORS)('compiled plans on the %s build', (flavor) => {
     expect(() => compile(dwResidual)).toThrow("conv2d 'c': a residual input is fused only into GEMM and Winograd convs");
   });
 
+  it("read the caller's inputs in place without changing them, and write outputs straight into new tensors", () => {
+    const nodes: Node[] = [
+      { name: 'id', op: 'identity', inputs: ['x'], outputs: ['xi'], attrs: {} },
+      { name: 'r', op: 'relu', inputs: ['x'], outputs: ['r'], attrs: {} },
+      { name: 'n', op: 'sub', inputs: ['r', 'x'], outputs: ['n'], attrs: {} }, // reads the output r after it is written
+      { name: 'r2', op: 'relu', inputs: ['n'], outputs: ['y'], attrs: {} }, // in place on n, then the output
+    ];
+    const plan = compile({ name: 'io', inputs: [{ name: 'x', shape: [2, 3] }], outputs: ['xi', 'r', 'y'], nodes, constants: new Map() });
+    tidy(() => {
+      const values = [-1, 2, -3, 4, -5, 6];
+      const x = tensor(values, [2, 3]);
+      for (let run = 0; run < 2; run++) {
+        const out = plan.run({ x });
+        expect(Array.from(out.xi.dataSync())).toEqual(values);
+        expect(Array.from(out.r.dataSync())).toEqual([0, 2, 0, 4, 0, 6]);
+        expect(Array.from(out.y.dataSync())).toEqual([1, 0, 3, 0, 5, 0]);
+        expect(new Set([out.xi.ptr(), out.r.ptr(), out.y.ptr(), x.ptr()]).size).toBe(4);
+      }
+      expect(Array.from(x.dataSync())).toEqual(values);
+    });
+    plan.dispose();
+  });
+
   it('shares activation memory by liveness: a chain needs about its two largest values', () => {
     const constants = new Map<string, Constant>();
     const nodes: Node[] = [];

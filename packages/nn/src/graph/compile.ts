@@ -38,6 +38,14 @@ interface Step {
   outputs: number[];
 }
 
+/** A pointer slot of a step that run() fills with a graph input's or output's tensor. */
+interface Patch {
+  outputs: boolean;
+  slot: number;
+  input?: number;
+  output?: number;
+}
+
 /** Resolves the graph's input shapes: every unknown dimension must be given. */
 export function resolveInputShapes(graph: Graph, given: Record<string, readonly number[]> = {}): Map<string, number[]> {
   const shapes = new Map<string, number[]>();
@@ -259,6 +267,10 @@ export class Plan {
   private readonly blocks: number[];
   private readonly scratch: number;
   private readonly generation: number;
+  /** Per step, the pointer slots run() points at the caller's input tensors or at the new output tensors. */
+  private readonly patches: Patch[][];
+  /** Outputs no step writes in place of the arena (a graph input passed through, an output listed twice). */
+  private readonly copiedOutputs: number[];
   private disposed = false;
 
   /** @internal use compile() */
@@ -275,6 +287,27 @@ export class Plan {
     this.blocks = parts.blocks;
     this.scratch = parts.scratch;
     this.generation = backend().generation;
+    // Graph inputs live throughout (never overwritten, never shared), so every slot holding an input's
+    // buffer reads the caller's tensor directly. A graph output lives from its producing step (the last
+    // one writing its buffer) to the end, so the producer writes the output tensor and later steps read it.
+    this.patches = this.steps.map(() => []);
+    this.inputPtrs.forEach((p, i) => this.steps.forEach((st, k) => st.inputs.forEach((q, j) => {
+      if (q === p) this.patches[k].push({ outputs: false, slot: j, input: i });
+    })));
+    this.copiedOutputs = [];
+    this.outputPtrs.forEach((p, i) => {
+      const producer = this.steps.map((st) => st.outputs.includes(p)).lastIndexOf(true);
+      if (producer < 0 || this.outputPtrs.indexOf(p) !== i) {
+        this.copiedOutputs.push(i);
+        return;
+      }
+      for (let k = producer; k < this.steps.length; k++) {
+        // The producer itself may run in place (relu after the conv that wrote the buffer): it still
+        // reads the arena, and writes the tensor.
+        if (k > producer) this.steps[k].inputs.forEach((q, j) => q === p && this.patches[k].push({ outputs: false, slot: j, output: i }));
+        this.steps[k].outputs.forEach((q, j) => q === p && this.patches[k].push({ outputs: true, slot: j, output: i }));
+      }
+    });
   }
 
   /** Runs the plan: inputs by name (shapes must match the plan), outputs by name (the caller disposes them). */
@@ -282,23 +315,44 @@ export class Plan {
     if (this.disposed) fail('run', 'the plan has been disposed');
     const b = backend();
     if (b.generation !== this.generation) fail('run', 'the plan belongs to a backend that was shut down');
-    const mem = new Float32Array(b.memory.buffer);
-    this.inputs.forEach((spec, i) => {
+    const inPtrs = this.inputs.map((spec) => {
       const t = inputs[spec.name];
       if (!(t instanceof Tensor)) fail('run', `missing input '${spec.name}'`);
       if (t.shape.length !== spec.shape.length || t.shape.some((d, j) => d !== spec.shape[j])) {
         fail('run', `input '${spec.name}' has shape ${formatShape(t.shape)} but the plan expects ${formatShape(spec.shape)}`);
       }
-      const src = t.ptr('run', spec.name) >> 2;
-      mem.copyWithin(this.inputPtrs[i] >> 2, src, src + t.size);
+      return t.ptr('run', spec.name);
     });
-    for (const s of this.steps) s.op.run(s.inputs, s.outputs, this.scratch);
+    const outs = this.outputs.map((spec) => Tensor.empty(spec.shape, 'run'));
+    try {
+      const outPtrs = outs.map((t) => t.ptr());
+      this.steps.forEach((st, k) => {
+        const patches = this.patches[k];
+        if (patches.length === 0) {
+          st.op.run(st.inputs, st.outputs, this.scratch);
+          return;
+        }
+        const ins = st.inputs.slice();
+        const os = st.outputs.slice();
+        for (const p of patches) (p.outputs ? os : ins)[p.slot] = p.input !== undefined ? inPtrs[p.input] : outPtrs[p.output!];
+        st.op.run(ins, os, this.scratch);
+      });
+      const mem = new Float32Array(b.memory.buffer);
+      for (const i of this.copiedOutputs) {
+        // From the input it passes through, the output listed before it, or the arena.
+        const p = this.outputPtrs[i];
+        const input = this.inputPtrs.indexOf(p);
+        const earlier = this.outputPtrs.indexOf(p);
+        const src = (input >= 0 ? inPtrs[input] : earlier !== i ? outPtrs[earlier] : p) >> 2;
+        mem.copyWithin(outPtrs[i] >> 2, src, src + outs[i].size);
+      }
+    } catch (e) {
+      outs.forEach((t) => t.dispose());
+      throw e;
+    }
     const out: Record<string, Tensor> = {};
     this.outputs.forEach((spec, i) => {
-      const t = Tensor.empty(spec.shape, 'run');
-      const src = this.outputPtrs[i] >> 2;
-      new Float32Array(b.memory.buffer).copyWithin(t.ptr() >> 2, src, src + t.size);
-      out[spec.name] = t;
+      out[spec.name] = outs[i];
     });
     return out;
   }
