@@ -6,11 +6,22 @@ import type { Constant, Conv2dAttrs, Graph, Node } from './ir.js';
 import { checkFinite, nodeLabel, WEIGHT_INPUTS } from './nodes.js';
 import { convAlgorithmFor, convGeometry, setConv2dAlgorithm } from '../ops/conv2d.js';
 import { packWinogradFilter } from './winograd-filter.js';
+import { kernels, withScratch } from '../runtime.js';
 
 /** Plans kept per model: one per distinct input shape (batch sizes, say), oldest dropped first. */
 const MAX_PLANS = 4;
 
 export type ModelInputs = Tensor | readonly Tensor[] | Record<string, Tensor>;
+
+/** Multiplies each row of the last axis of `t` by `scale` in place, in wasm (a folded batch norm). */
+function scaleChannels(t: Tensor, scale: Float32Array): void {
+  const c = scale.length;
+  withScratch([c * 4, c * 4], ([s, zeros]) => {
+    new Float32Array(backend().memory.buffer, s, c).set(scale);
+    new Float32Array(backend().memory.buffer, zeros, c).fill(0);
+    kernels().f32_scale_shift(t.ptr(), t.size / c, c, s, zeros, t.ptr());
+  });
+}
 
 export interface GraphModelOptions {
   /**
@@ -58,7 +69,7 @@ export class GraphModel {
     const read = (c: Constant): Float32Array => (c.take ? c.take() : c.data);
     const nodes = g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs] }));
     const constants = new Map(g.constants);
-    const folded = foldBatchNormsIntoConvs(nodes, constants, g.outputs, read).nodes;
+    const folded = foldBatchNormsIntoConvs(nodes, constants, g.outputs, read, true).nodes;
     const used = new Set<string>([...folded.flatMap((n) => n.inputs), ...g.outputs]);
     for (const name of [...constants.keys()]) if (!used.has(name)) constants.delete(name);
     const readers = new Map<string, Node>();
@@ -79,9 +90,9 @@ export class GraphModel {
         const c = constants.get(name)!;
         let t: Tensor;
         if (winograd.has(name)) {
-          const data = original(c);
+          const data = original(c.scaled?.source ?? c);
           checkFinite(nodeLabel(n), name, data);
-          const f = packWinogradFilter(data, c.shape[2], c.shape[3]);
+          const f = packWinogradFilter(data, c.shape[2], c.shape[3], c.scaled?.scale);
           weights.push(f.tensor);
           constants.set(name, {
             shape: c.shape,
@@ -92,14 +103,16 @@ export class GraphModel {
           });
           continue;
         }
-        if (c.take) {
+        const src = c.scaled?.source ?? c;
+        if (c.take || c.scaled) {
           // Created (or copied) straight into wasm memory; take() allocates none, so the view stays valid.
           t = keep(Tensor.empty(c.shape, 'predict'));
           weights.push(t);
           const view = new Float32Array(backend().memory.buffer, t.ptr(), t.size);
-          const data = c.take(view);
+          const data = src.take ? src.take(view) : src.data;
           if (data !== view) view.set(data);
           checkFinite(nodeLabel(n), name, view);
+          if (c.scaled) scaleChannels(t, c.scaled.scale);
         } else {
           const data = c.data;
           checkFinite(nodeLabel(n), name, data);
