@@ -79,20 +79,30 @@ export class GraphModel {
         if (name !== undefined && constants.has(name) && !readers.has(name)) readers.set(name, n);
       }
     }
-    const winograd = this.winogradFilters(folded, constants, inputShapes);
-    // Originals of Winograd filters created by take() go through one reused JS array, not one each.
-    const largest = Math.max(0, ...[...winograd].map((name) => constants.get(name)!.shape.reduce((a, b) => a * b, 1)));
-    const reused = new Float32Array(largest);
-    const original = (c: Constant): Float32Array => (c.take ? c.take(reused.subarray(0, c.shape.reduce((a, b) => a * b, 1))) : c.data);
+    const { names: winograd, largestActivation } = this.winogradFilters(folded, constants, inputShapes);
+    // The originals of Winograd filters pass through one wasm block, allocated before the weights and
+    // freed after: at least as large as two activations, so that the first plan's arena, allocated
+    // later, fits in it and the pages it touched are used again rather than left resident.
+    const size = (c: Constant): number => c.shape.reduce((a, b) => a * b, 1);
+    const largest = Math.max(0, ...[...winograd].map((name) => size(constants.get(name)!)));
+    const { allocator } = backend();
+    const reserve = largest > 0 ? allocator.alloc(Math.max(largest * 4, 2 * largestActivation)) : 0;
+    /** The original values of a Winograd filter in the reserved block; returns its address. */
+    const original = (c: Constant): number => {
+      const view = new Float32Array(backend().memory.buffer, reserve, size(c));
+      const data = c.take ? c.take(view) : c.data;
+      if (data !== view) view.set(data);
+      return reserve;
+    };
     const weights: Tensor[] = [];
     try {
       for (const [name, n] of readers) {
         const c = constants.get(name)!;
         let t: Tensor;
         if (winograd.has(name)) {
-          const data = original(c.scaled?.source ?? c);
-          checkFinite(nodeLabel(n), name, data);
-          const f = packWinogradFilter(data, c.shape[2], c.shape[3], c.scaled?.scale);
+          const ptr = original(c.scaled?.source ?? c);
+          checkFinite(nodeLabel(n), name, new Float32Array(backend().memory.buffer, ptr, size(c)));
+          const f = packWinogradFilter(ptr, c.shape[2], c.shape[3], c.scaled?.scale);
           weights.push(f.tensor);
           constants.set(name, {
             shape: c.shape,
@@ -130,6 +140,8 @@ export class GraphModel {
     } catch (e) {
       weights.forEach((t) => t.dispose());
       throw e;
+    } finally {
+      if (reserve) allocator.release(reserve);
     }
     g.nodes = folded;
     g.constants = constants;
@@ -172,9 +184,10 @@ export class GraphModel {
   }
 
   /** Filters (constant names) of the convs that the plan for these shapes runs with Winograd. */
-  private winogradFilters(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): Set<string> {
+  private winogradFilters(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): { names: Set<string>; largestActivation: number } {
     const names = new Set<string>();
     const shapes = inferShapes(this.graph, resolveInputShapes(this.graph, inputShapes), nodes, constants);
+    const largestActivation = Math.max(0, ...nodes.flatMap((n) => n.outputs.map((o) => Math.ceil((shapes.get(o)!.reduce((a, b) => a * b, 1) * 4) / 64) * 64)));
     const reads = new Map<string, number>();
     nodes.forEach((n) => n.inputs.forEach((i) => reads.set(i, (reads.get(i) ?? 0) + 1)));
     this.graph.outputs.forEach((o) => reads.set(o, (reads.get(o) ?? 0) + 1));
@@ -187,7 +200,7 @@ export class GraphModel {
       const g = convGeometry(nodeLabel(n), shapes.get(n.inputs[0])!, shapes.get(w)!, n.attrs as Conv2dAttrs, b === undefined ? undefined : shapes.get(b));
       if (convAlgorithmFor(g, algorithm) === 'winograd') names.add(w);
     }
-    return names;
+    return { names, largestActivation };
   }
 
   /** The plan for these input shapes (compiled once, then cached). */
