@@ -218,10 +218,12 @@ function fuseResiduals(
  * parameters constant) into the conv's weights and bias: new constants `<conv>::w_bn` and
  * `<conv>::b_bn` are set in `constants` and the conv node (mutated) takes the batch norm's output.
  * Returns the nodes without the folded batch norms. `read` gives a constant's values (default its data).
+ * `lazy`: the new weights are `scaled` constants over the old ones (computed when read).
  */
 export function foldBatchNormsIntoConvs(
   nodes: Node[], constants: Map<string, Constant>, outputs: readonly string[],
   read: (c: Constant) => Float32Array = (c) => c.data,
+  lazy = false,
 ): { nodes: Node[]; folded: number } {
   const uses = useCounts(nodes, outputs);
   const producer = new Map<string, Node>();
@@ -237,17 +239,25 @@ export function foldBatchNormsIntoConvs(
     const [gamma, beta, mean, variance] = n.inputs.slice(1).map((i) => read(constants.get(i)!));
     const { scale, shift } = foldBatchNorm(`batchNorm '${n.name}'`, cout, { gamma, beta, mean, variance, epsilon: (n.attrs as OpSpecs['batchNorm']).epsilon });
     // HWIO: cout is the fastest axis, so each row of cout weights scales by the same vector.
-    const src = read(w);
-    const wData = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i += cout) {
-      for (let c = 0; c < cout; c++) wData[i + c] = src[i + c] * scale[c];
-    }
+    const scaleRows = (src: Float32Array): Float32Array => {
+      const wData = new Float32Array(src.length);
+      for (let i = 0; i < src.length; i += cout) {
+        for (let c = 0; c < cout; c++) wData[i + c] = src[i + c] * scale[c];
+      }
+      return wData;
+    };
     const oldBias = conv.inputs[2] ? read(constants.get(conv.inputs[2])!) : new Float32Array(cout);
     const bData = new Float32Array(cout);
     for (let c = 0; c < cout; c++) bData[c] = oldBias[c] * scale[c] + shift[c];
     const wName = `${conv.name}::w_bn`;
     const bName = `${conv.name}::b_bn`;
-    constants.set(wName, { data: wData, shape: w.shape });
+    if (lazy) {
+      // `scaled` tells the reader how to compute the values; `data` computes them in JS if asked.
+      const scaled = { source: w, scale: Float32Array.from(scale) };
+      constants.set(wName, { shape: w.shape, scaled, get data() { return scaleRows(read(w)); } });
+    } else {
+      constants.set(wName, { data: scaleRows(read(w)), shape: w.shape });
+    }
     constants.set(bName, { data: bData, shape: [cout] });
     conv.inputs = [conv.inputs[0], wName, bName];
     conv.outputs = [n.outputs[0]];

@@ -92,6 +92,11 @@ export interface Constant {
    */
   readonly winograd?: WinogradFilter;
   /**
+   * A filter with a batch norm folded in, not computed yet: `source`'s values times `scale` per
+   * output channel (the last axis). A model that owns its weights scales them in wasm memory.
+   */
+  readonly scaled?: { source: Constant; scale: Float32Array };
+  /**
    * The values without keeping them (a layer's seeded weights not created yet), written into `into`
    * when given (then returned): a GraphModel that owns its weights creates them straight in wasm
    * memory, so no JS copy exists at all.

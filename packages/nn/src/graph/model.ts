@@ -6,11 +6,22 @@ import type { Constant, Conv2dAttrs, Graph, Node } from './ir.js';
 import { checkFinite, nodeLabel, WEIGHT_INPUTS } from './nodes.js';
 import { convAlgorithmFor, convGeometry, setConv2dAlgorithm } from '../ops/conv2d.js';
 import { packWinogradFilter } from './winograd-filter.js';
+import { kernels, withScratch } from '../runtime.js';
 
 /** Plans kept per model: one per distinct input shape (batch sizes, say), oldest dropped first. */
 const MAX_PLANS = 4;
 
 export type ModelInputs = Tensor | readonly Tensor[] | Record<string, Tensor>;
+
+/** Multiplies each row of the last axis of `t` by `scale` in place, in wasm (a folded batch norm). */
+function scaleChannels(t: Tensor, scale: Float32Array): void {
+  const c = scale.length;
+  withScratch([c * 4, c * 4], ([s, zeros]) => {
+    new Float32Array(backend().memory.buffer, s, c).set(scale);
+    new Float32Array(backend().memory.buffer, zeros, c).fill(0);
+    kernels().f32_scale_shift(t.ptr(), t.size / c, c, s, zeros, t.ptr());
+  });
+}
 
 export interface GraphModelOptions {
   /**
@@ -58,7 +69,7 @@ export class GraphModel {
     const read = (c: Constant): Float32Array => (c.take ? c.take() : c.data);
     const nodes = g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs] }));
     const constants = new Map(g.constants);
-    const folded = foldBatchNormsIntoConvs(nodes, constants, g.outputs, read).nodes;
+    const folded = foldBatchNormsIntoConvs(nodes, constants, g.outputs, read, true).nodes;
     const used = new Set<string>([...folded.flatMap((n) => n.inputs), ...g.outputs]);
     for (const name of [...constants.keys()]) if (!used.has(name)) constants.delete(name);
     const readers = new Map<string, Node>();
@@ -68,20 +79,30 @@ export class GraphModel {
         if (name !== undefined && constants.has(name) && !readers.has(name)) readers.set(name, n);
       }
     }
-    const winograd = this.winogradFilters(folded, constants, inputShapes);
-    // Originals of Winograd filters created by take() go through one reused JS array, not one each.
-    const largest = Math.max(0, ...[...winograd].map((name) => constants.get(name)!.shape.reduce((a, b) => a * b, 1)));
-    const reused = new Float32Array(largest);
-    const original = (c: Constant): Float32Array => (c.take ? c.take(reused.subarray(0, c.shape.reduce((a, b) => a * b, 1))) : c.data);
+    const { names: winograd, largestActivation } = this.winogradFilters(folded, constants, inputShapes);
+    // The originals of Winograd filters pass through one wasm block, allocated before the weights and
+    // freed after: at least as large as two activations, so that the first plan's arena, allocated
+    // later, fits in it and the pages it touched are used again rather than left resident.
+    const size = (c: Constant): number => c.shape.reduce((a, b) => a * b, 1);
+    const largest = Math.max(0, ...[...winograd].map((name) => size(constants.get(name)!)));
+    const { allocator } = backend();
+    const reserve = largest > 0 ? allocator.alloc(Math.max(largest * 4, 2 * largestActivation)) : 0;
+    /** The original values of a Winograd filter in the reserved block; returns its address. */
+    const original = (c: Constant): number => {
+      const view = new Float32Array(backend().memory.buffer, reserve, size(c));
+      const data = c.take ? c.take(view) : c.data;
+      if (data !== view) view.set(data);
+      return reserve;
+    };
     const weights: Tensor[] = [];
     try {
       for (const [name, n] of readers) {
         const c = constants.get(name)!;
         let t: Tensor;
         if (winograd.has(name)) {
-          const data = original(c);
-          checkFinite(nodeLabel(n), name, data);
-          const f = packWinogradFilter(data, c.shape[2], c.shape[3]);
+          const ptr = original(c.scaled?.source ?? c);
+          checkFinite(nodeLabel(n), name, new Float32Array(backend().memory.buffer, ptr, size(c)));
+          const f = packWinogradFilter(ptr, c.shape[2], c.shape[3], c.scaled?.scale);
           weights.push(f.tensor);
           constants.set(name, {
             shape: c.shape,
@@ -92,14 +113,16 @@ export class GraphModel {
           });
           continue;
         }
-        if (c.take) {
+        const src = c.scaled?.source ?? c;
+        if (c.take || c.scaled) {
           // Created (or copied) straight into wasm memory; take() allocates none, so the view stays valid.
           t = keep(Tensor.empty(c.shape, 'predict'));
           weights.push(t);
           const view = new Float32Array(backend().memory.buffer, t.ptr(), t.size);
-          const data = c.take(view);
+          const data = src.take ? src.take(view) : src.data;
           if (data !== view) view.set(data);
           checkFinite(nodeLabel(n), name, view);
+          if (c.scaled) scaleChannels(t, c.scaled.scale);
         } else {
           const data = c.data;
           checkFinite(nodeLabel(n), name, data);
@@ -117,6 +140,8 @@ export class GraphModel {
     } catch (e) {
       weights.forEach((t) => t.dispose());
       throw e;
+    } finally {
+      if (reserve) allocator.release(reserve);
     }
     g.nodes = folded;
     g.constants = constants;
@@ -159,9 +184,10 @@ export class GraphModel {
   }
 
   /** Filters (constant names) of the convs that the plan for these shapes runs with Winograd. */
-  private winogradFilters(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): Set<string> {
+  private winogradFilters(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): { names: Set<string>; largestActivation: number } {
     const names = new Set<string>();
     const shapes = inferShapes(this.graph, resolveInputShapes(this.graph, inputShapes), nodes, constants);
+    const largestActivation = Math.max(0, ...nodes.flatMap((n) => n.outputs.map((o) => Math.ceil((shapes.get(o)!.reduce((a, b) => a * b, 1) * 4) / 64) * 64)));
     const reads = new Map<string, number>();
     nodes.forEach((n) => n.inputs.forEach((i) => reads.set(i, (reads.get(i) ?? 0) + 1)));
     this.graph.outputs.forEach((o) => reads.set(o, (reads.get(o) ?? 0) + 1));
@@ -174,7 +200,7 @@ export class GraphModel {
       const g = convGeometry(nodeLabel(n), shapes.get(n.inputs[0])!, shapes.get(w)!, n.attrs as Conv2dAttrs, b === undefined ? undefined : shapes.get(b));
       if (convAlgorithmFor(g, algorithm) === 'winograd') names.add(w);
     }
-    return names;
+    return { names, largestActivation };
   }
 
   /** The plan for these input shapes (compiled once, then cached). */

@@ -176,6 +176,43 @@ export class Builder {
     return ir;
   }
 
+  /**
+   * As constant(), for a weight stored permuted (OIHW filters as HWIO): the permutation runs when
+   * the values are read, once (`data`), or straight into a model's wasm memory (`take(into)`), so
+   * an imported model never holds both layouts.
+   */
+  permutedConstant(name: string, purpose: string, source: Float32Array, sourceShape: readonly number[], perm: readonly number[]): string {
+    const key = `${name}|${purpose}`;
+    const cached = this.constCache.get(key);
+    if (cached !== undefined) return cached;
+    const ir = !this.defined.has(name) && !this.graphOutputs.has(name) ? name : this.freshValue(`${name}::${purpose}`);
+    this.reserved.add(ir);
+    this.defined.add(ir);
+    const shape = perm.map((p) => sourceShape[p]);
+    let values: Float32Array | undefined;
+    const constant: Constant = {
+      shape,
+      get data() {
+        values ??= permuteData(source, sourceShape, perm).data;
+        return values;
+      },
+    };
+    // Not enumerable: the constant still looks like { data, shape } to whoever lists it.
+    Object.defineProperty(constant, 'take', {
+      enumerable: false,
+      value: (into?: Float32Array): Float32Array => {
+        if (!values) return permuteData(source, sourceShape, perm, into).data;
+        if (!into) return values;
+        if (into.length !== values.length) throw new Error(`permuteData: into has ${into.length} values, expected ${values.length}`);
+        into.set(values);
+        return into;
+      },
+    });
+    this.constants.set(ir, constant);
+    this.constCache.set(key, ir);
+    return ir;
+  }
+
   /** A constant that no ONNX value names (generated data). */
   freshConstant(base: string, shape: number[], data: Float32Array): string {
     const ir = this.freshValue(base);

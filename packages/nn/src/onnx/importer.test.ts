@@ -694,6 +694,28 @@ describe('translations', () => {
     expect(out.d.shape).toEqual([1, 2, 4, 4]);
   });
 
+  it('Conv weights are permuted OIHW -> HWIO when read: data once, or take() into a given array', () => {
+    const oihw = random(4 * 3 * 2 * 5, 62);
+    const imp = build({
+      inputs: [['x', [1, 3, 6, 7]]],
+      outputs: [['y', [1, 4, 5, 3]]],
+      initializers: [floatTensor('w', [4, 3, 2, 5], oihw)],
+      nodes: [{ op: 'Conv', name: '/c', inputs: ['x', 'w'], outputs: ['y'] }],
+    });
+    const w = imp.graph.constants.get('w')!;
+    expect(w.shape).toEqual([2, 5, 3, 4]);
+    const hwio = new Float32Array(120);
+    for (let o = 0; o < 4; o++) for (let i = 0; i < 3; i++) for (let y = 0; y < 2; y++) for (let x = 0; x < 5; x++) hwio[((y * 5 + x) * 3 + i) * 4 + o] = oihw[((o * 3 + i) * 2 + y) * 5 + x];
+    const into = new Float32Array(120);
+    expect(w.take!(into)).toBe(into);
+    expect(Array.from(into)).toEqual(Array.from(hwio));
+    expect(Array.from(w.data)).toEqual(Array.from(hwio));
+    expect(w.data).toBe(w.data); // computed once
+    const again = new Float32Array(120);
+    expect(Array.from(w.take!(again))).toEqual(Array.from(hwio));
+    expect(() => w.take!(new Float32Array(3))).toThrow('permuteData: into has 3 values, expected 120');
+  });
+
   it('Constant forms and initializer encodings (float16, int32, uint8 raw)', () => {
     const half = new Uint16Array([0x3c00, 0xc000, 0x3800]); // 1, -2, 0.5
     const imp = build({

@@ -84,15 +84,20 @@ export function toInt(v: unknown): number {
   return NaN;
 }
 
-/** Copies `data` permuted: out axis i = in axis perm[i]. */
-export function permuteData<T extends Float32Array | Dim[]>(data: T, shape: readonly number[], perm: readonly number[]): { data: T; shape: number[] } {
+/** Copies `data` permuted: out axis i = in axis perm[i]; into `into` when given. */
+export function permuteData<T extends Float32Array | Dim[]>(data: T, shape: readonly number[], perm: readonly number[], into?: T): { data: T; shape: number[] } {
   const outShape = perm.map((p) => shape[p]);
   const n = sizeOf(shape);
-  const out = (data instanceof Float32Array ? new Float32Array(n) : new Array<Dim>(n)) as T;
+  if (into !== undefined && into.length !== n) throw new Error(`permuteData: into has ${into.length} values, expected ${n}`);
+  const out = into ?? ((data instanceof Float32Array ? new Float32Array(n) : new Array<Dim>(n)) as T);
   const inStrides = stridesOf(shape);
   const strides = perm.map((p) => inStrides[p]);
   const rank = outShape.length;
-  if (rank === 0 || n === 0) return { data: data.slice() as T, shape: outShape };
+  if (rank === 0 || n === 0) {
+    if (into === undefined) return { data: data.slice() as T, shape: outShape };
+    for (let i = 0; i < n; i++) into[i] = data[i];
+    return { data: into, shape: outShape };
+  }
   // The innermost output axis runs as a tight strided loop; outer indices advance like an odometer,
   // with the source offset updated incrementally (weights of a large model are tens of millions of values).
   const inner = outShape[rank - 1];
