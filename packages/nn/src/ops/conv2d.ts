@@ -334,7 +334,8 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
           parallel(gemmCalls(rows, kpg, depth, x + grp * cpg * FLOAT, g.cin, packed[grp], yGroup, g.cout, act.min, act.max, act.alpha, rGroup));
           continue;
         }
-        parallel(splitRange(rows, threads, 4, threadChunk).map(([start, end], t) => {
+        // At least 16 rows a thread: smaller pieces cost more in handing over than they save.
+        parallel(splitRange(rows, threads, 4, 16).map(([start, end], t) => {
           const calls: KernelCall[] = [];
           const scratch = cols + t * chunkBytes;
           for (let r0 = start; r0 < end; r0 += threadChunk) {
