@@ -2,10 +2,8 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { parseSimd, parseThreads, startEngine } from './engine.js';
-import { lectureExample, shortBenchmark, shortComparison } from './demo.js';
 import { loadModel } from './models.js';
 import { runModel } from './run.js';
-import { benchCommand } from './bench/command.js';
 
 const HELP = `wcnn — convolutional neural networks on WebAssembly SIMD
 
@@ -114,7 +112,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const given = (names: string[]) => names.filter((n) => values[n as keyof typeof values] !== undefined);
     const misplaced = command === 'bench' ? given(NOT_BENCH) : given(BENCH_ONLY);
     if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} is ${command === 'bench' ? 'not an option of bench' : 'an option of bench only'}`);
+    // The benchmark and the demo (Benchmark.js, the peers) load only when asked for: `run` stays lean.
     if (command === 'bench') {
+      const { benchCommand } = await import('./bench/command.js');
       return await benchCommand(
         { models: rest, simd: values.simd, suite: values.suite, runs: values.runs, vs: values.vs, json: values.json, markdown: values.markdown, threads: values.threads, maxTime: values['max-time'] },
         io,
@@ -125,6 +125,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const threads = parseThreads(values.threads);
     if (command === 'demo') {
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+      const { lectureExample, shortBenchmark, shortComparison } = await import('./demo.js');
       const engine = await startEngine(simd, threads);
       io.out(`wcnn ${version()}: ${engine.flavor} SIMD build, ${engine.threads} thread${engine.threads > 1 ? 's' : ''}, Node ${process.version}`);
       io.out('');
