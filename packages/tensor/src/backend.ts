@@ -69,6 +69,11 @@ export interface Backend {
    * At most `threads` lists; calls in one list run in order.
    */
   parallel(perThread: readonly (readonly KernelCall[])[]): void;
+  /**
+   * Workers start in the background (init() does not wait; until one is up, the calling thread runs its
+   * share). Resolves with the threads running once every worker has started or failed.
+   */
+  readonly ready: Promise<number>;
 }
 
 export type { KernelCall };
@@ -193,7 +198,7 @@ async function start(options: InitOptions): Promise<InitResult> {
   let started: ThreadPool | undefined;
   if (threads > 1 && shared) {
     try {
-      started = await ThreadPool.start(module, memory, kernels, threads);
+      started = await ThreadPool.start(module, memory, kernels, threads, (m) => notice(`wcnn: ${m}; its share runs on the calling thread`));
     } catch (e) {
       oneThread((e as Error).message);
     }
@@ -212,6 +217,7 @@ async function start(options: InitOptions): Promise<InitResult> {
     flavor: built,
     generation,
     threads: started ? started.size : 1,
+    ready: started ? started.ready : Promise.resolve(1),
     parallel: started
       ? (perThread) => started.run(perThread)
       : (perThread) => {

@@ -28,6 +28,8 @@ interface Run {
   result: { flavor: string; threads: number; features: { wasm: boolean; simd: boolean; relaxedSimd: boolean } };
   notices: string[];
   threads: number;
+  /** threads running once backend().ready resolved */
+  running: number;
   flavor: string;
   sharedMemory: boolean;
   plainMemory: boolean;
@@ -133,6 +135,7 @@ describe.skipIf(SKIP)('in headless Chromium', () => {
     const r = await run({ threads: 2, simd });
     expect(r.result).toEqual({ flavor: simd, threads: 2, features: { wasm: true, simd: true, relaxedSimd: true } });
     expect(r.threads).toBe(2);
+    expect(r.running).toBe(2);
     expect(r.flavor).toBe(simd);
     expect(r.sharedMemory).toBe(true);
     expect(r.notices).toEqual([]);

@@ -17,6 +17,7 @@ describe('threads', () => {
     const r = await init({ simd: 'baseline', threads: 3 });
     expect(r.threads).toBe(3);
     const b = backend();
+    expect(await b.ready).toBe(3);
     expect(b.threads).toBe(3);
     expect(b.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     const n = 3001;
@@ -38,6 +39,7 @@ describe('threads', () => {
   it('run lists longer than a round in several rounds, in order', async () => {
     await init({ simd: 'baseline', threads: 2 });
     const b = backend();
+    await b.ready;
     const n = 64;
     const one = tensor(new Float32Array(n).fill(1), [n]);
     const acc = tensor(new Float32Array(n), [n]);
@@ -52,6 +54,7 @@ describe('threads', () => {
   it('report a kernel that traps on a worker, and keep working', async () => {
     await init({ simd: 'baseline', threads: 2 });
     const b = backend();
+    await b.ready;
     const beyond = b.memory.buffer.byteLength + 65536;
     expect(() => b.parallel([[], [['f32_add', beyond, beyond, beyond, 64]]])).toThrow('wcnn: a kernel failed on worker thread 1');
     const y = tensor(new Float32Array(8), [8]);
@@ -65,6 +68,7 @@ describe('threads', () => {
   it('see memory the main thread grew after they started', async () => {
     await init({ simd: 'baseline', threads: 2 });
     const b = backend();
+    await b.ready;
     const before = b.memory.buffer.byteLength;
     const n = 1 << 22; // 16 MiB each: the memory grows past what the workers saw at start
     const x = tensor(new Float32Array(n).fill(2), [n]);
@@ -74,6 +78,18 @@ describe('threads', () => {
     const out = y.dataSync();
     expect(out[0]).toBe(4);
     expect(out[n - 1]).toBe(4);
+  });
+
+  it('run the share of a worker still starting on the calling thread', async () => {
+    await init({ simd: 'baseline', threads: 2 });
+    const b = backend();
+    // Straight after init() the worker is usually still instantiating: the results are the same either way.
+    const n = 1000;
+    const x = tensor(Float32Array.from({ length: n }, (_, i) => i), [n]);
+    const y = tensor(new Float32Array(n), [n]);
+    b.parallel([[addCall(x.ptr(), x.ptr(), y.ptr(), 0, 500)], [addCall(x.ptr(), x.ptr(), y.ptr(), 500, n)]]);
+    expect(Array.from(y.dataSync())).toEqual(Array.from({ length: n }, (_, i) => 2 * i));
+    expect(await b.ready).toBe(2);
   });
 
   it('default to the number of cores, and one thread runs everything here', async () => {

@@ -11,7 +11,7 @@ export type KernelCall = readonly [name: string, ...args: number[]];
 
 /** i32 slots per worker in the control block: 64 bytes, so two workers' flags never share a cache line. */
 export const CONTROL_SLOTS = 16;
-export const SLOT = { seq: 0, done: 1, failed: 2, floats: 3 } as const;
+export const SLOT = { seq: 0, done: 1, failed: 2, floats: 3, ready: 4 } as const;
 /** Float64 slots of encoded calls per worker and round: [function index, argument count, ...arguments]. */
 export const CALL_FLOATS = 1 << 14;
 /** Sequence value that tells a worker to leave its loop. */
@@ -132,8 +132,16 @@ export class ThreadPool {
     this.index = new Map(names.map((n, i) => [n, i]));
   }
 
-  /** Starts `threads - 1` workers on the module and memory; rejects if any fails to start. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: KernelExports, threads: number): Promise<ThreadPool> {
+  /**
+   * Starts `threads - 1` workers on the module and memory without waiting for them: until a worker has
+   * instantiated the kernels (its `ready` flag), the calling thread runs that worker's share, so the first
+   * ops need not wait for thread start-up. `ready` resolves with the threads running once all have
+   * answered; a worker that fails to start is reported through `onFailure` and its share stays here.
+   */
+  static async start(
+    module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: KernelExports, threads: number,
+    onFailure: (message: string) => void,
+  ): Promise<ThreadPool> {
     const count = threads - 1;
     const control = new SharedArrayBuffer(Math.max(1, count) * CONTROL_SLOTS * 4);
     const calls = new SharedArrayBuffer(Math.max(1, count) * CALL_FLOATS * 8);
@@ -141,16 +149,23 @@ export class ThreadPool {
     const workers: WorkerHandle[] = [];
     try {
       for (let i = 0; i < count; i++) workers.push(await spawn());
-      workers.forEach((w, i) => w.post({ module, memory, control, calls, index: i, names }));
-      const replies = await Promise.all(workers.map((w) => w.firstMessage));
-      const bad = replies.find((r) => r !== 'ready');
-      if (bad !== undefined) throw new Error(`a worker thread failed to start: ${bad}`);
     } catch (e) {
       workers.forEach((w) => w.terminate());
       throw e;
     }
-    return new ThreadPool(kernels, workers, control, calls, names);
+    workers.forEach((w, i) => w.post({ module, memory, control, calls, index: i, names }));
+    const pool = new ThreadPool(kernels, workers, control, calls, names);
+    pool.ready = Promise.all(workers.map((w) => w.firstMessage)).then((replies) => {
+      const bad = replies.find((r) => r !== 'ready');
+      // Workers ended by shutdown() before they were up did not fail.
+      if (bad !== undefined && !pool.ended) onFailure(`a worker thread failed to start: ${bad}`);
+      return 1 + replies.filter((r) => r === 'ready').length;
+    });
+    return pool;
   }
+
+  /** Resolves with the threads running (counting the calling one) once every worker has started or failed. */
+  ready: Promise<number> = Promise.resolve(1);
 
   /** Threads, counting the calling one. */
   get size(): number {
@@ -171,6 +186,8 @@ export class ThreadPool {
       let roundCalls = 0;
       let workersFinish = true;
       for (let t = 1; t < perThread.length; t++) {
+        // A worker still starting (or failed) gets nothing: its list runs here after this thread's own.
+        if (Atomics.load(this.control, (t - 1) * CONTROL_SLOTS + SLOT.ready) !== 1) continue;
         const from = next[t];
         next[t] = this.encode(t - 1, perThread[t], from);
         roundCalls = Math.max(roundCalls, next[t] - from);
@@ -186,6 +203,12 @@ export class ThreadPool {
       const ownEnd = workersFinish ? own.length : Math.min(own.length, next[0] + roundCalls);
       try {
         for (; next[0] < ownEnd; next[0]++) this.call(own[next[0]]);
+        if (workersFinish) {
+          for (let t = 1; t < perThread.length; t++) {
+            if (Atomics.load(this.control, (t - 1) * CONTROL_SLOTS + SLOT.ready) === 1) continue;
+            for (; next[t] < perThread[t].length; next[t]++) this.call(perThread[t][next[t]]);
+          }
+        }
       } finally {
         for (const w of active) this.waitFor(w, seq);
       }

@@ -71,6 +71,7 @@ p.once((start) => {
       p.post(`cannot instantiate the kernels: ${(e as Error).message}`);
       return;
     }
+    Atomics.store(new Int32Array(start.control), start.index * CONTROL_SLOTS + SLOT.ready, 1);
     p.post('ready');
     serve(start, fns);
   })();

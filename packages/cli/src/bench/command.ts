@@ -1,6 +1,7 @@
 // wcnn bench: the conv layer suite and/or whole models, wcnn against tfjs and onnxruntime-web in
 // the same process, with this machine's SIMD peak measured alongside.
 import { UsageError } from '../errors.js';
+import { backend } from '@wcnn/tensor';
 import { parseSimd, parseThreads, startEngine } from '../engine.js';
 import type { Io } from '../main.js';
 import { loadPeers, parsePeerList } from '../peers/index.js';
@@ -74,7 +75,9 @@ export async function benchCommand(a: BenchArgs, io: Io, env: BenchEnv): Promise
   const o = parseBenchArgs(a);
   const layers: SuiteLayer[] = o.suiteFile ? loadSuite(o.suiteFile) : [];
   const init = await startEngine(o.simd, o.threads);
-  if (init.threads !== o.threads) throw new Error(`bench: ${o.threads} threads were asked for but the runtime started ${init.threads}`);
+  // Workers start in the background: measure only once all of them run.
+  const running = await backend().ready;
+  if (init.threads !== o.threads || running !== o.threads) throw new Error(`bench: ${o.threads} threads were asked for but ${Math.min(init.threads, running)} run`);
   const models: ModelCase[] = [];
   for (const m of a.models) models.push(await loadModelCase(m));
   const peers = await loadPeers(o.peers, {}, o.threads);

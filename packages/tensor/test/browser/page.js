@@ -74,7 +74,10 @@ window.wcnnPage = {
     const result = await init({ ...options, onNotice: (m) => notices.push(m) });
     const initMs = performance.now() - t0;
     const b = backend();
+    // Workers start in the background; wait for them so the calls below run on every thread.
+    const running = await b.ready;
     return {
+      running,
       result,
       initMs,
       notices,
