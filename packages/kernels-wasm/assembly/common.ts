@@ -17,9 +17,20 @@
  * keeps NaN and -0 exactly like epilogueScalar.
  */
 @inline export function epilogue(v: v128, vmin: v128, vmax: v128, valpha: v128): v128 {
-  const neg = f32x4.lt(v, f32x4.splat(0));
-  const leaky = v128.bitselect(f32x4.mul(v, valpha), v, neg);
-  return f32x4.pmin(f32x4.pmax(leaky, vmin), vmax);
+  return clampStep(leakyStep(v, valpha), vmin, vmax);
+}
+
+// The epilogue's two steps, so a kernel can drop the leaky one when alpha = 1 (no activation, relu,
+// relu6, clip): 2 instructions per vector instead of 5, which matters where K is small (3x3x3).
+
+/** y < 0 ? alpha * y : y. */
+@inline export function leakyStep(v: v128, valpha: v128): v128 {
+  return v128.bitselect(f32x4.mul(v, valpha), v, f32x4.lt(v, f32x4.splat(0)));
+}
+
+/** clamp(y, min, max) with pmin/pmax. */
+@inline export function clampStep(v: v128, vmin: v128, vmax: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(v, vmin), vmax);
 }
 
 @inline export function epilogueScalar(v: f32, min: f32, max: f32, alpha: f32): f32 {

@@ -2,6 +2,7 @@
 // Splits never change what a kernel computes for one output element, so any thread count gives
 // bit-for-bit the single-thread result.
 import { backend, type KernelCall } from '@wcnn/tensor';
+import { packedColumnOffset } from './runtime.js';
 
 export type { KernelCall };
 
@@ -32,11 +33,6 @@ export function splitRange(total: number, parts: number, align = 1, minSize = 1)
   return out;
 }
 
-/** The same list of calls for every range: `make(start, end)` builds one thread's calls. */
-export function splitCalls(total: number, align: number, minSize: number, make: (start: number, end: number) => KernelCall[]): KernelCall[][] {
-  return splitRange(total, threadCount(), align, minSize).map(([s, e]) => make(s, e));
-}
-
 const FLOAT = 4;
 /** Panel width of the packed GEMM B (f32_gemm_pack_b): splitting n at multiples of it keeps panels whole. */
 const PANEL = 16;
@@ -61,6 +57,6 @@ export function gemmCalls(
     return splitRange(m, threads, 4, 8).map(([r0, r1]) => [call(r1 - r0, n, a + r0 * lda * FLOAT, packed, r0 * ldc * FLOAT)]);
   }
   return splitRange(n, threads, PANEL, PANEL).map(([j0, j1]) => [
-    call(m, j1 - j0, a, packed + (j0 / PANEL) * (k + 1) * PANEL * FLOAT, j0 * FLOAT),
+    call(m, j1 - j0, a, packed + packedColumnOffset(k, j0), j0 * FLOAT),
   ]);
 }

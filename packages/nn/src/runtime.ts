@@ -109,6 +109,24 @@ export class WinogradFilter {
   }
 }
 
+/**
+ * Byte offset of column j (a multiple of 16) in f32_gemm_pack_b's packing of a (k, n) matrix: the
+ * whole 16-column panels before it, each a bias row and k rows.
+ */
+export function packedColumnOffset(k: number, j: number): number {
+  return j * (k + 1) * 4;
+}
+
+/** Multiplies the columns of a (rows, scale.length) matrix in wasm memory by `scale`, in place (a batch norm folded into a filter). */
+export function scaleColumns(ptr: number, rows: number, scale: Float32Array): void {
+  const c = scale.length;
+  withScratch([c * 4, c * 4], ([s, zeros]) => {
+    new Float32Array(backend().memory.buffer, s, c).set(scale);
+    new Float32Array(backend().memory.buffer, zeros, c).fill(0);
+    kernels().f32_scale_shift(ptr, rows, c, s, zeros, ptr);
+  });
+}
+
 export function withWeight<T>(w: WeightData, fn: (ptr: number) => T): T {
   if (w instanceof Tensor) return fn(w.ptr());
   return withScratch([w.length * 4], ([ptr]) => {

@@ -142,7 +142,7 @@ describe('threads', () => {
     expect((await init({ simd: 'baseline', threads: 2, wasm: sources })).threads).toBe(2);
   });
 
-  it('never keep a Node process alive, with or without shutdown()', () => {
+  it('never keep a Node process alive once its work is done (no shutdown() called)', () => {
     const backendUrl = new URL('./backend.js', import.meta.url).href.replace('/src/', '/dist/');
     const script = `
       const { init, backend } = await import(${JSON.stringify(backendUrl)});

@@ -5,8 +5,7 @@
 // (dilation 1: one run of kw * cin; dilation d: kw runs of cin), which makes the clipping of edge pixels
 // (fewer taps, a weight skip per kernel row) the same loop as the interior.
 // Why the run is unrolled by 2 with a never-taken store: see f32-gemm/2x16-wasmsimd-loadsplat.ts.
-import { madd } from '../common';
-import { clampStep, leakyStep } from './epilogue';
+import { clampStep, leakyStep, madd } from '../common';
 
 /**
  * a: pixel 0's input at its first tap; pixel 1's is `aStride` bytes on (mr = 1: pixel 1 aliases pixel 0).

@@ -1,8 +1,7 @@
 // Direct NHWC convolution microkernel: 4 output pixels of one output row x 8 output channels, for a last
 // panel of at most 8 channels (the 2x16 kernel would half waste it). Same tap walk as 2x16-wasmsimd.ts:
 // 8 accumulators + 2 weights + 4 broadcasts.
-import { madd } from '../common';
-import { clampStep, leakyStep } from './epilogue';
+import { clampStep, leakyStep, madd } from '../common';
 
 /**
  * As f32_conv_hwc_ukernel_2x16__wasmsimd with up to 4 pixels `aStride` input bytes and `cStride` output

@@ -26,7 +26,7 @@ export function f32_conv_hwc(
   const vmin = f32x4.splat(outMin);
   const vmax = f32x4.splat(outMax);
   const valpha = f32x4.splat(alpha);
-  // alpha = 1: the leaky step is the identity (see ./epilogue.ts).
+  // alpha = 1: the leaky step is the identity (see leakyStep in ../common.ts).
   const leaky = alpha != 1;
   const pixelBytes = <usize>cin << 2;
   const rowBytes = pixelBytes * <usize>w;

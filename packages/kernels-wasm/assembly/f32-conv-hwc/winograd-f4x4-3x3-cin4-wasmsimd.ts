@@ -6,11 +6,10 @@
 // which is what makes the general Winograd path lose below 16 input channels.
 // The bias rides in m[1][1]: column 1 of A^T is all ones, so A^T (b e1 e1^T) A adds b to every output.
 // Transforms as in ../f32-winograd (points 0, 1, -1, 2, -2, infinity).
-import { madd } from '../common';
+import { clampStep, leakyStep, madd } from '../common';
 import { bt0, bt1, bt2, bt3, bt4, bt5 } from '../f32-winograd/input-f4x4-3x3-wasmsimd';
 import { at0, at1, at2, at3 } from '../f32-winograd/output-f4x4-3x3-wasmsimd';
 import { loadLanes, storeLanes } from '../f32-winograd/lanes';
-import { clampStep, leakyStep } from './epilogue';
 
 /** Bytes per vector of 4 output channels in the packed filter: 4 bias floats, then (36 points, 4 ci, 4 co). */
 const CV_BYTES: usize = (4 + 36 * 16) << 2;

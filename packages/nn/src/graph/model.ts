@@ -4,24 +4,14 @@ import { fail } from '../validate.js';
 import { compile, foldBatchNormsIntoConvs, inferShapes, resolveInputShapes, type Plan } from './compile.js';
 import type { Constant, Conv2dAttrs, Graph, Node } from './ir.js';
 import { checkFinite, nodeLabel, WEIGHT_INPUTS } from './nodes.js';
-import { convAlgorithmFor, convGeometry, setConv2dAlgorithm } from '../ops/conv2d.js';
+import { conv2dAlgorithm, convAlgorithmFor, convGeometry } from '../ops/conv2d.js';
 import { packWinogradFilter } from './winograd-filter.js';
-import { kernels, withScratch } from '../runtime.js';
+import { scaleColumns } from '../runtime.js';
 
 /** Plans kept per model: one per distinct input shape (batch sizes, say), oldest dropped first. */
 const MAX_PLANS = 4;
 
 export type ModelInputs = Tensor | readonly Tensor[] | Record<string, Tensor>;
-
-/** Multiplies each row of the last axis of `t` by `scale` in place, in wasm (a folded batch norm). */
-function scaleChannels(t: Tensor, scale: Float32Array): void {
-  const c = scale.length;
-  withScratch([c * 4, c * 4], ([s, zeros]) => {
-    new Float32Array(backend().memory.buffer, s, c).set(scale);
-    new Float32Array(backend().memory.buffer, zeros, c).fill(0);
-    kernels().f32_scale_shift(t.ptr(), t.size / c, c, s, zeros, t.ptr());
-  });
-}
 
 export interface GraphModelOptions {
   /**
@@ -122,7 +112,7 @@ export class GraphModel {
           const data = src.take ? src.take(view) : src.data;
           if (data !== view) view.set(data);
           checkFinite(nodeLabel(n), name, view);
-          if (c.scaled) scaleChannels(t, c.scaled.scale);
+          if (c.scaled) scaleColumns(t.ptr(), t.size / c.scaled.scale.length, c.scaled.scale);
         } else {
           const data = c.data;
           checkFinite(nodeLabel(n), name, data);
@@ -191,8 +181,7 @@ export class GraphModel {
     const reads = new Map<string, number>();
     nodes.forEach((n) => n.inputs.forEach((i) => reads.set(i, (reads.get(i) ?? 0) + 1)));
     this.graph.outputs.forEach((o) => reads.set(o, (reads.get(o) ?? 0) + 1));
-    const algorithm = setConv2dAlgorithm('auto');
-    setConv2dAlgorithm(algorithm);
+    const algorithm = conv2dAlgorithm();
     for (const n of nodes) {
       const w = n.inputs[1];
       if (n.op !== 'conv2d' || !constants.has(w) || reads.get(w) !== 1 || constants.has(n.inputs[0])) continue;

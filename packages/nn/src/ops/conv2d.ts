@@ -8,9 +8,9 @@
 //   3x3, stride 1, dilation 1, groups 1,   -> Winograd F(4x4, 3x3): input transform on tile chunks,
 //     zero padding, big enough                36 f32_gemm, output transform (+ bias, activation)
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
-import { effectiveKernel, formatShape, padAmounts, Tensor } from '@wcnn/tensor';
+import { backend, effectiveKernel, formatShape, padAmounts, Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
-import { execute, kernels, Owned, WinogradFilter, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
+import { execute, kernels, Owned, packedColumnOffset, scaleColumns, WinogradFilter, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
 import { gemmCalls, parallel, splitRange, threadCount, type KernelCall } from '../parallel.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
@@ -93,6 +93,11 @@ export interface CreateConvOptions {
 }
 
 let defaultAlgorithm: ConvAlgorithm = 'auto';
+
+/** The algorithm conv operators use when not told (see `setConv2dAlgorithm`). */
+export function conv2dAlgorithm(): ConvAlgorithm {
+  return defaultAlgorithm;
+}
 
 /**
  * For tests: the algorithm every conv operator created from now on uses when not told, e.g. 'winograd' to
@@ -405,6 +410,41 @@ function hwcWinogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | unde
   };
 }
 
+/** Output channels per pass of packWinogradFilterInto: a multiple of 16, so slices are whole panels of the packing. */
+const WINOGRAD_PACK_SLICE = 64;
+
+/**
+ * The 3x3 filter w (3, 3, cin, cout) (HWIO: an array, or its address in wasm memory) as Winograd
+ * F(4x4, 3x3) runs it, written at dst: U = G g G^T as 36 (cin, cout) matrices, each packed by
+ * f32_gemm_pack_b (bias 0: the output transform adds it, since A^T (.) A does not carry a per-matrix
+ * constant through to every output), back to back. Built in slices of output channels, so the scratch
+ * is one slice's 36 matrices, not the whole filter's; a slice's panels land at their place in the
+ * whole packing. `scale` (cout values) multiplies the output channels first (a folded batch norm).
+ */
+export function packWinogradFilterInto(w: Float32Array | number, cin: number, cout: number, dst: number, scale?: Float32Array): void {
+  const k = kernels();
+  const packedFloats = k.f32_gemm_packed_size(cin, cout);
+  const slice = Math.min(cout, WINOGRAD_PACK_SLICE);
+  withScratch([9 * cin * slice * FLOAT, 36 * cin * slice * FLOAT], ([ws, u]) => {
+    for (let c0 = 0; c0 < cout; c0 += slice) {
+      const n = Math.min(slice, cout - c0);
+      // Columns [c0, c0 + n) of every (ky, kx, ci) row: a (3, 3, cin, n) filter.
+      const mem = new Float32Array(backend().memory.buffer);
+      const to = ws >> 2;
+      if (typeof w === 'number') {
+        const src = (w >> 2) + c0;
+        for (let r = 0; r < 9 * cin; r++) mem.copyWithin(to + r * n, src + r * cout, src + r * cout + n);
+      } else {
+        for (let r = 0; r < 9 * cin; r++) mem.set(w.subarray(r * cout + c0, r * cout + c0 + n), to + r * n);
+      }
+      if (scale) scaleColumns(ws, 9 * cin, scale.subarray(c0, c0 + n));
+      k.f32_winograd_filter_f4x4_3x3(ws, cin, n, u);
+      const at = dst + packedColumnOffset(cin, c0);
+      for (let m = 0; m < 36; m++) k.f32_gemm_pack_b(u + m * cin * n * FLOAT, n, cin, n, 0, at + m * packedFloats * FLOAT);
+    }
+  });
+}
+
 /**
  * Winograd F(4x4, 3x3): each 4x4 output tile from a 6x6 input tile with 36 multiplies per (cin, cout)
  * pair instead of 144. The filter is transformed and the 36 (cin, cout) matrices packed once here; run()
@@ -422,25 +462,25 @@ function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: Wei
   const chunk = Math.min(tiles, Math.max(WINOGRAD_MIN_TILES, byBudget & ~3));
   const packedFloats = k.f32_gemm_packed_size(cin, cout);
   const packed = w instanceof WinogradFilter ? w.ptr : owned.alloc(36 * packedFloats * FLOAT);
-  // U = G g G^T as 36 (cin, cout) matrices in scratch, each packed as a GEMM B operand (bias 0: the
-  // output transform adds it, since A^T (.) A does not carry a per-matrix constant through to every output).
-  if (!(w instanceof WinogradFilter)) withWeight(w, (wPtr) => withScratch([36 * cin * cout * FLOAT], ([u]) => {
-    k.f32_winograd_filter_f4x4_3x3(wPtr, cin, cout, u);
-    for (let m = 0; m < 36; m++) {
-      k.f32_gemm_pack_b(u + m * cin * cout * FLOAT, cout, cin, cout, 0, packed + m * packedFloats * FLOAT);
-    }
-  }));
+  if (!(w instanceof WinogradFilter)) packWinogradFilterInto(w instanceof Tensor ? w.ptr() : w, cin, cout, packed);
   const bPtr = bias ? owned.copy(bias) : 0;
   const chunkBytes = 36 * chunk * (cin + cout) * FLOAT;
   const matrix = (m: number) => packed + m * packedFloats * FLOAT;
-  /** Calls for chunk [t0, t0 + count) of x into y with the scratch at `v`: input transform, 36 GEMMs, output transform. */
+  // The three kernels of a chunk [t0, t0 + count) whose transformed input is at v and GEMM results at mm:
+  // tiles [a, b) of it, and matrix m.
+  const inputCall = (x: number, t0: number, count: number, v: number, a: number, b: number): KernelCall =>
+    ['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0 + a, b - a, v + a * cin * FLOAT, count * cin];
+  const gemmCall = (count: number, v: number, mm: number, m: number): KernelCall =>
+    ['f32_gemm', count, cout, cin, v + m * count * cin * FLOAT, cin, matrix(m), mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1];
+  const outputCall = (y: number, r: number, t0: number, count: number, mm: number, a: number, b: number): KernelCall =>
+    ['f32_winograd_output_f4x4_3x3', mm + a * cout * FLOAT, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0 + a, b - a, y,
+      act.min, act.max, act.alpha, r];
+  /** A whole chunk of x into y with the scratch at v: input transform, 36 GEMMs, output transform. */
   const chunkCalls = (x: number, y: number, r: number, t0: number, count: number, v: number): KernelCall[] => {
     const mm = v + 36 * count * cin * FLOAT;
-    const calls: KernelCall[] = [['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0, count, v, count * cin]];
-    for (let m = 0; m < 36; m++) {
-      calls.push(['f32_gemm', count, cout, cin, v + m * count * cin * FLOAT, cin, matrix(m), mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1]);
-    }
-    calls.push(['f32_winograd_output_f4x4_3x3', mm, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0, count, y, act.min, act.max, act.alpha, r]);
+    const calls = [inputCall(x, t0, count, v, 0, count)];
+    for (let m = 0; m < 36; m++) calls.push(gemmCall(count, v, mm, m));
+    calls.push(outputCall(y, r, t0, count, mm, 0, count));
     return calls;
   };
   const threads = threadCount();
@@ -466,23 +506,15 @@ function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: Wei
       }
       for (let t0 = 0; t0 < tiles; t0 += chunk) {
         const count = Math.min(chunk, tiles - t0);
-        const v = scratch;
         const mm = scratch + 36 * count * cin * FLOAT;
         const byTiles = splitRange(count, threads);
-        parallel(byTiles.map(([a, b]) => [
-          ['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0 + a, b - a, v + a * cin * FLOAT, count * cin],
-        ]));
+        parallel(byTiles.map(([a, b]) => [inputCall(x, t0, count, scratch, a, b)]));
         parallel(splitRange(36, threads).map(([m0, m1]) => {
           const calls: KernelCall[] = [];
-          for (let m = m0; m < m1; m++) {
-            calls.push(['f32_gemm', count, cout, cin, v + m * count * cin * FLOAT, cin, matrix(m), mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1]);
-          }
+          for (let m = m0; m < m1; m++) calls.push(gemmCall(count, scratch, mm, m));
           return calls;
         }));
-        parallel(byTiles.map(([a, b]) => [
-          ['f32_winograd_output_f4x4_3x3', mm + a * cout * FLOAT, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0 + a, b - a, y,
-            act.min, act.max, act.alpha, r],
-        ]));
+        parallel(byTiles.map(([a, b]) => [outputCall(y, r, t0, count, mm, a, b)]));
       }
     },
   };
