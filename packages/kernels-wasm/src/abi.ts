@@ -185,11 +185,14 @@ export interface KernelExports {
   f32_peak_probe_fma(iters: number): number;
 
   /**
-   * Winograd F(4x4, 3x3) filter transform U = G g G^T (points 0, +-1, +-2, inf). w: HWIO (3, 3, cin, cout).
-   * out: 36 matrices (cin, cout), matrix k = i * 6 + j (U[i][j]) at out + k * cin * cout floats:
-   * the B operands of the 36 GEMMs, each then packed by `f32_gemm_pack_b` (bias 0).
+   * Winograd F(4x4, 3x3) filter transform U = G g G^T (points 0, +-1, +-2, inf). w: HWIO (3, 3, cin, *), rows of
+   * `ldw` floats; columns [0, cout) are transformed, each first multiplied by scale[co] (`scale` = 0: by 1).
+   * U[i][j] of (ci, co), matrix m = i * 6 + j, goes to out + m * matStride + ci * ciStride + co floats:
+   * (matStride, ciStride) = (cin * cout, cout) writes 36 matrices (cin, cout) back to back, the B operands of the
+   * 36 GEMMs (each then packed by `f32_gemm_pack_b`, bias 0); (cout, 36 * cout) keeps an input channel's 36 rows
+   * together (then matrix m is at out + m * cout with rows 36 * cout apart).
    */
-  f32_winograd_filter_f4x4_3x3(w: number, cin: number, cout: number, out: number): void;
+  f32_winograd_filter_f4x4_3x3(w: number, cin: number, cout: number, ldw: number, scale: number, out: number, matStride: number, ciStride: number): void;
   /**
    * Winograd F(4x4, 3x3) input transform V = B^T d B of 6x6 tiles (stride 4, overlapping by 2) of NHWC x
    * (n, h, w, c); pixels outside the image are zeros. Tile t = (img * tilesH + ty) * tilesW + tx

@@ -50,7 +50,7 @@ function prepare(h: Harness, cs: WinoCase, seed: number): Prepared {
   const pw = h.put(wt);
   const pb = bias ? h.put(bias) : 0;
   const u = h.alloc(36 * g.c * cs.cout);
-  h.k.f32_winograd_filter_f4x4_3x3(pw, g.c, cs.cout, u);
+  h.k.f32_winograd_filter_f4x4_3x3(pw, g.c, cs.cout, cs.cout, 0, u, g.c * cs.cout, cs.cout);
   const size = h.k.f32_conv_hwc_winograd_packed_size(cs.cout);
   expect(size).toBe(Math.ceil(cs.cout / 4) * (4 + 36 * 16));
   const packed = h.alloc(size);

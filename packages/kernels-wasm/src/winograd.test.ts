@@ -67,8 +67,32 @@ function runFilter(h: Harness, cin: number, cout: number, seed: number): void {
   const w = random(9 * cin * cout, seed);
   const pw = h.put(w);
   const out = putOutput(h, 36 * cin * cout);
-  h.k.f32_winograd_filter_f4x4_3x3(pw, cin, cout, out);
+  h.k.f32_winograd_filter_f4x4_3x3(pw, cin, cout, cout, 0, out, cin * cout, cout);
   checkOutput(h, out, refWinogradFilter(w, cin, cout), FILTER_TOL, label);
+}
+
+/**
+ * Columns [c0, c0 + cout) of a wider (3, 3, cin, ldw) filter, scaled per column, written ci-major
+ * (matStride cout, ciStride 36 * cout) into a buffer whose other floats must stay untouched.
+ */
+function runFilterSlice(h: Harness, cin: number, ldw: number, c0: number, cout: number, seed: number): void {
+  h.reset();
+  const label = `${h.flavor} filter slice cin ${cin} columns [${c0}, ${c0 + cout}) of ${ldw}, scaled, ci-major`;
+  const w = random(9 * cin * ldw, seed);
+  const scale = random(cout, seed + 1, 0.5, 2);
+  const pw = h.put(w);
+  const ps = h.put(scale);
+  // The slice, scaled, as its own HWIO filter: the plain transform of that is the reference.
+  const slice = new Float32Array(9 * cin * cout);
+  for (let r = 0; r < 9 * cin; r++) for (let j = 0; j < cout; j++) slice[r * cout + j] = w[r * ldw + c0 + j] * scale[j];
+  const ref = refWinogradFilter(slice, cin, cout); // 36 matrices (cin, cout)
+  const expected = new Float32Array(36 * cin * cout);
+  for (let m = 0; m < 36; m++) for (let ci = 0; ci < cin; ci++) for (let j = 0; j < cout; j++) {
+    expected[(ci * 36 + m) * cout + j] = ref[(m * cin + ci) * cout + j];
+  }
+  const out = putOutput(h, 36 * cin * cout);
+  h.k.f32_winograd_filter_f4x4_3x3(pw + c0 * 4, cin, cout, ldw, ps, out, cout, 36 * cout);
+  checkOutput(h, out, expected, FILTER_TOL, label);
 }
 
 function runInput(h: Harness, s: Shape, c: number, seed: number): void {
@@ -141,7 +165,7 @@ function runPipeline(h: Harness, cs: PipelineCase, seed: number): void {
   const pb = b ? h.put(b) : 0;
 
   const u = h.alloc(36 * cin * cout);
-  h.k.f32_winograd_filter_f4x4_3x3(pw, cin, cout, u);
+  h.k.f32_winograd_filter_f4x4_3x3(pw, cin, cout, cout, 0, u, cin * cout, cout);
   const packedFloats = h.k.f32_gemm_packed_size(cin, cout);
   const packed = h.alloc(36 * packedFloats);
   for (let k = 0; k < 36; k++) h.k.f32_gemm_pack_b(u + k * cin * cout * 4, cout, cin, cout, 0, packed + k * packedFloats * 4);
@@ -188,6 +212,12 @@ describe.each(FLAVORS)('Winograd F(4x4, 3x3) (%s build)', (flavor) => {
     [1, 1], [1, 3], [3, 5], [5, 13], [13, 1], [4, 4], [8, 8], [13, 20], [16, 33],
   ])('filter transform, cin %i, cout %i', (cin, cout) => {
     runFilter(h, cin, cout, 100 + cin * 7 + cout);
+  });
+
+  it.each([
+    [1, 8, 0, 8], [3, 20, 4, 13], [5, 64, 16, 16], [2, 7, 5, 2], [4, 9, 0, 1],
+  ])('filter transform of a scaled column slice, ci-major: cin %i, ldw %i, columns from %i, %i of them', (cin, ldw, c0, cout) => {
+    runFilterSlice(h, cin, ldw, c0, cout, 150 + cin * 5 + ldw);
   });
 
   it.each(SHAPES.map((s) => [s.name, s] as const))('input transform: %s, c in 1, 3, 4, 5, 13; chunked; matrix gaps', (_n, s) => {

@@ -46,32 +46,33 @@ import { loadLanes, storeLanes } from './lanes';
 }
 
 /**
- * One (ci, 4-cout) block: g[ky][kx] at src + (ky * 3 + kx) * tapBytes; U[i][j] to dst + (i * 6 + j) * matBytes.
- * Column pass (G along ky) in registers, then row pass (G^T along kx) straight to the 36 matrices.
+ * One (ci, 4-cout) block: g[ky][kx] at src + (ky * 3 + kx) * tapBytes, times the column scales sc;
+ * U[i][j] to dst + (i * 6 + j) * matBytes. Column pass (G along ky) in registers, then row pass
+ * (G^T along kx) straight to the 36 matrices.
  */
-@inline function filterBlock(src: usize, tapBytes: usize, dst: usize, matBytes: usize, n: i32): void {
+@inline function filterBlock(src: usize, tapBytes: usize, sc: v128, dst: usize, matBytes: usize, n: i32): void {
   // Column kx of g: (g[0][kx], g[1][kx], g[2][kx]) -> rows 0..5 of G g.
-  let a = loadLanes(src, n);
-  let b = loadLanes(src + 3 * tapBytes, n);
-  let c = loadLanes(src + 6 * tapBytes, n);
+  let a = f32x4.mul(loadLanes(src, n), sc);
+  let b = f32x4.mul(loadLanes(src + 3 * tapBytes, n), sc);
+  let c = f32x4.mul(loadLanes(src + 6 * tapBytes, n), sc);
   const t00 = f32x4.mul(a, f32x4.splat(0.25));
   const t10 = g1Row(a, b, c);
   const t20 = g2Row(a, b, c);
   const t30 = g3Row(a, b, c);
   const t40 = g4Row(a, b, c);
   const t50 = c;
-  a = loadLanes(src + tapBytes, n);
-  b = loadLanes(src + 4 * tapBytes, n);
-  c = loadLanes(src + 7 * tapBytes, n);
+  a = f32x4.mul(loadLanes(src + tapBytes, n), sc);
+  b = f32x4.mul(loadLanes(src + 4 * tapBytes, n), sc);
+  c = f32x4.mul(loadLanes(src + 7 * tapBytes, n), sc);
   const t01 = f32x4.mul(a, f32x4.splat(0.25));
   const t11 = g1Row(a, b, c);
   const t21 = g2Row(a, b, c);
   const t31 = g3Row(a, b, c);
   const t41 = g4Row(a, b, c);
   const t51 = c;
-  a = loadLanes(src + 2 * tapBytes, n);
-  b = loadLanes(src + 5 * tapBytes, n);
-  c = loadLanes(src + 8 * tapBytes, n);
+  a = f32x4.mul(loadLanes(src + 2 * tapBytes, n), sc);
+  b = f32x4.mul(loadLanes(src + 5 * tapBytes, n), sc);
+  c = f32x4.mul(loadLanes(src + 8 * tapBytes, n), sc);
   const t02 = f32x4.mul(a, f32x4.splat(0.25));
   const t12 = g1Row(a, b, c);
   const t22 = g2Row(a, b, c);
@@ -89,25 +90,31 @@ import { loadLanes, storeLanes } from './lanes';
 }
 
 /**
- * w: HWIO (3, 3, cin, cout). out: 36 matrices (cin, cout), matrix k = i * 6 + j at out + k * cin * cout
- * floats, holding U[i][j] of every (ci, co): the B operands of the 36 GEMMs, ready for f32_gemm_pack_b.
+ * w: HWIO (3, 3, cin, *) with rows of `ldw` floats: columns [0, cout) are transformed (a slice of a
+ * wider filter when ldw > cout). scale: cout floats multiplying the output channels first (a folded
+ * batch norm), or 0 for none. U[i][j] of (ci, co), matrix m = i * 6 + j, goes to
+ * out + m * matStride + ci * ciStride + co (floats): matStride = cin * cout, ciStride = cout gives 36
+ * matrices (cin, cout) back to back; matStride = cout, ciStride = 36 * cout keeps each input channel's
+ * 36 rows together (contiguous writes; the matrices are then read with a row stride of 36 * cout).
  */
-export function f32_winograd_filter_f4x4_3x3(w: usize, cin: i32, cout: i32, out: usize): void {
-  const tapBytes = (<usize>cin * cout) << 2; // one (cin, cout) slice of HWIO
-  const matBytes = tapBytes; // the 36 output matrices have the same shape
-  const rowBytes = <usize>cout << 2;
+export function f32_winograd_filter_f4x4_3x3(w: usize, cin: i32, cout: i32, ldw: i32, scale: usize, out: usize, matStride: i32, ciStride: i32): void {
+  const rowBytes = <usize>ldw << 2;
+  const tapBytes = <usize>cin * rowBytes; // one (cin, ldw) slice of HWIO
+  const matBytes = <usize>matStride << 2;
+  const ciBytes = <usize>ciStride << 2;
   const coVec = cout & ~3;
+  const one = f32x4.splat(1);
   for (let ci = 0; ci < cin; ci++) {
     const src = w + <usize>ci * rowBytes;
-    const dst = out + <usize>ci * rowBytes;
+    const dst = out + <usize>ci * ciBytes;
     let co = 0;
     for (; co < coVec; co += 4) {
       const off = <usize>co << 2;
-      filterBlock(src + off, tapBytes, dst + off, matBytes, 4);
+      filterBlock(src + off, tapBytes, scale != 0 ? v128.load(scale + off) : one, dst + off, matBytes, 4);
     }
     if (co < cout) {
       const off = <usize>co << 2;
-      filterBlock(src + off, tapBytes, dst + off, matBytes, cout - co);
+      filterBlock(src + off, tapBytes, scale != 0 ? loadLanes(scale + off, cout - co) : one, dst + off, matBytes, cout - co);
     }
   }
 }

@@ -89,21 +89,28 @@ describe.each(FLAVORS)('a GraphModel owning its weights (%s build)', (flavor) =>
     x.dispose();
   });
 
-  it('a filter packed for Winograd slice by slice gives the same bits as transforming and packing it whole', () => {
-    // 150 output channels: slices of 64, 64 and 22 (a panel of 16 and a last one of 8, zero-padded).
-    for (const [cin, cout] of [[16, 150], [17, 64], [20, 9], [16, 200]]) {
-      const w = random(9 * cin * cout, cin + cout);
-      const filter = packWinogradFilter(w, cin, cout);
-      const k = kernels();
-      const packedFloats = k.f32_gemm_packed_size(cin, cout);
-      const whole = withScratch([w.length * 4, 36 * cin * cout * 4, 36 * packedFloats * 4], ([wp, u, packed]) => {
-        new Float32Array(backend().memory.buffer, wp, w.length).set(w);
-        k.f32_winograd_filter_f4x4_3x3(wp, cin, cout, u);
-        for (let m = 0; m < 36; m++) k.f32_gemm_pack_b(u + m * cin * cout * 4, cout, cin, cout, 0, packed + m * packedFloats * 4);
-        return new Float32Array(backend().memory.buffer, packed, 36 * packedFloats).slice();
-      });
-      expect(Array.from(filter.tensor.dataSync()), `${cin} -> ${cout}`).toEqual(Array.from(whole));
-      filter.tensor.dispose();
+  it('a filter packed for Winograd panel by panel (scaled, or not) gives the same bits as transforming and packing it whole', () => {
+    // 150 output channels: 9 panels of 16 written in place and a last one of 8 with 6 real columns
+    // (through a scratch and f32_gemm_pack_b); 9: one panel of 16 with 9; 200: a last whole panel of 8.
+    for (const [cin, cout] of [[16, 150], [17, 64], [20, 9], [16, 200], [3, 5]]) {
+      for (const scaled of [false, true]) {
+        const w = random(9 * cin * cout, cin + cout);
+        const scale = scaled ? random(cout, cout + 1).map((v) => 0.5 + Math.abs(v)) : undefined;
+        const filter = packWinogradFilter(w, cin, cout, scale);
+        const k = kernels();
+        const packedFloats = k.f32_gemm_packed_size(cin, cout);
+        const whole = withScratch([w.length * 4, 36 * cin * cout * 4, 36 * packedFloats * 4], ([wp, u, packed]) => {
+          // The reference scales the filter's columns first, in f32, as a batch-norm fold does.
+          const ws = new Float32Array(backend().memory.buffer, wp, w.length);
+          ws.set(w);
+          if (scale) for (let i = 0; i < ws.length; i++) ws[i] = Math.fround(ws[i] * scale[i % cout]);
+          k.f32_winograd_filter_f4x4_3x3(wp, cin, cout, cout, 0, u, cin * cout, cout);
+          for (let m = 0; m < 36; m++) k.f32_gemm_pack_b(u + m * cin * cout * 4, cout, cin, cout, 0, packed + m * packedFloats * 4);
+          return new Float32Array(backend().memory.buffer, packed, 36 * packedFloats).slice();
+        });
+        expect(Array.from(filter.tensor.dataSync()), `${cin} -> ${cout}, scaled ${scaled}`).toEqual(Array.from(whole));
+        filter.tensor.dispose();
+      }
     }
   });
 

@@ -8,13 +8,16 @@ import { checkLocation, decodeModel, externalEntry, externalTensors } from './pr
 export { importOnnx, MIN_OPSET, MAX_OPSET } from './importer.js';
 export type { OnnxImport, OnnxImportOptions, OnnxValueInfo };
 
+/** A Buffer's bytes without copying them (a copy of a large model costs its size again in fresh pages). */
+const asBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 /** Reads an .onnx file (Node only), with external data files relative to the model's directory. */
 export async function readOnnxFile(path: string): Promise<OnnxImport> {
   const fs = await import('node:fs/promises');
   const { dirname, join } = await import('node:path');
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await fs.readFile(path));
+    bytes = asBytes(await fs.readFile(path));
   } catch (e) {
     throw new Error(`onnx: cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
@@ -28,7 +31,7 @@ export async function readOnnxFile(path: string): Promise<OnnxImport> {
     if (!location || files.has(location)) continue;
     try {
       checkLocation(location, `tensor '${t.name ?? ''}'`, path);
-      files.set(location, new Uint8Array(await fs.readFile(join(baseDir, location))));
+      files.set(location, asBytes(await fs.readFile(join(baseDir, location))));
     } catch (e) {
       files.set(location, e as Error);
     }
