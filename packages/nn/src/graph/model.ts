@@ -51,7 +51,7 @@ export class GraphModel {
   /**
    * Folds batch norms into convs and moves every weight into wasm memory, one at a time. A conv the
    * first plan (these input shapes) runs with Winograd keeps its filter only in that form, built
-   * slice by slice from the original, which is then dropped: 4x the weights instead of 5x (the
+   * panel by panel from the original, which is then dropped: 4x the weights instead of 5x (the
    * original plus the transformed). Plans for other shapes run such a conv with Winograd too.
    */
   private takeWeights(inputShapes: Record<string, readonly number[]>): void {

@@ -12,7 +12,7 @@ import { GraphModel } from '../graph/model.js';
 import { expectAllClose, FIXTURES, random, readFixture, useBuild } from '../../test/setup.js';
 import { importOnnx, readOnnxFile, type OnnxImport } from './index.js';
 import { FOLDERS } from './fold.js';
-import { Attrs } from './proto.js';
+import { alignRawData, Attrs, decodeModel } from './proto.js';
 import { DimNames, makeFloat, makeInt, type Known } from './known.js';
 
 const { onnx } = pkg;
@@ -857,5 +857,58 @@ describe('external data', () => {
   it('a location outside the model directory is refused', async () => {
     const path = writeModel('../escape.bin', 'escape.onnx');
     await expect(readOnnxFile(path)).rejects.toThrow(/initializer 'W' has external data location '\.\.\/escape\.bin', which is not a path inside the model's directory/);
+  });
+});
+
+// ------------------------------------------------------------------ reading weights in place
+
+describe('readOnnxFile reads float weights in place', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wcnn-align-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Names of 1 to 4 characters shift each payload to every offset mod 4; sizes from a few floats (a
+  // one-byte length: only 2 framing bytes) to 40 KB (a 3-byte length); an int64 tensor and a Constant
+  // node's float tensor in between.
+  const sizes = [1, 3, 31, 32, 33, 200, 10000];
+  const data = sizes.map((n, i) => random(n, 80 + i));
+  const tensors = sizes.map((n, i) => floatTensor(`${'w'.repeat(1 + (i % 4))}${i}`, [n], data[i]));
+  const total = 1 + sizes.reduce((a, b) => a + b, 0) + 5;
+  // y = concat(x, the weights, the Constant): every weight reaches the output.
+  const spec: ModelSpec = {
+    inputs: [['x', [1]]],
+    outputs: [['y', [total]]],
+    initializers: [tensors[0], int64Tensor('shape', [2], [3, 4]), ...tensors.slice(1)],
+    nodes: [
+      { op: 'Constant', name: '/c', inputs: [], outputs: ['c'], attrs: { value: { t: floatTensor('cv', [5], [1, 2, 3, 4, 5]) } } },
+      { op: 'Concat', inputs: ['x', ...tensors.map((t) => t.name!), 'c'], outputs: ['y'], attrs: { axis: 0 } },
+    ],
+  };
+
+  it('aligns the payloads of the decoded model in its own bytes; every value is unchanged', () => {
+    const bytes = encodeModel(spec);
+    const model = decodeModel(bytes, 'm.onnx');
+    const before = model.graph!.initializer!.map((t) => Array.from(t.rawData ?? []));
+    const misaligned = model.graph!.initializer!.filter((t) => t.dataType === DT.FLOAT && t.rawData!.byteOffset % 4 !== 0).length;
+    expect(misaligned).toBeGreaterThan(2);
+    alignRawData(model, bytes);
+    model.graph!.initializer!.forEach((t, i) => expect(Array.from(t.rawData ?? []), t.name!).toEqual(before[i]));
+    // Every payload with at least 3 framing bytes (128 bytes and more) is aligned now.
+    for (const t of model.graph!.initializer!) {
+      if (t.dataType === DT.FLOAT && t.rawData!.length >= 128) expect(t.rawData!.byteOffset % 4, t.name!).toBe(0);
+    }
+    expect(Array.from(new Float32Array(new Uint8Array(model.graph!.node![0].attribute![0].t!.rawData!).buffer))).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('gives the same weights as importOnnx on a copy of the file', async () => {
+    const bytes = encodeModel(spec);
+    const path = join(dir, 'aligned.onnx');
+    writeFileSync(path, bytes);
+    const viaFile = await readOnnxFile(path);
+    const viaBytes = importOnnx(new Uint8Array(bytes), { name: 'copy.onnx' });
+    expect([...viaFile.graph.constants.keys()]).toEqual([...viaBytes.graph.constants.keys()]);
+    for (const [name, c] of viaBytes.graph.constants) {
+      expect(Array.from(viaFile.graph.constants.get(name)!.data), name).toEqual(Array.from(c.data));
+    }
+    const expected = [0.5, ...data.flatMap((d) => Array.from(d)), 1, 2, 3, 4, 5];
+    expect(Array.from(run(viaFile, { x: { data: [0.5], shape: [1] } }).y.data)).toEqual(expected);
   });
 });

@@ -3,7 +3,7 @@
  * importOnnx is pure and synchronous; readOnnxFile (Node) reads the file and its external data.
  */
 import { importModel, type OnnxImport, type OnnxImportOptions, type OnnxValueInfo } from './importer.js';
-import { checkLocation, decodeModel, externalEntry, externalTensors } from './proto.js';
+import { alignRawData, checkLocation, decodeModel, externalEntry, externalTensors } from './proto.js';
 
 export { importOnnx, MIN_OPSET, MAX_OPSET } from './importer.js';
 export type { OnnxImport, OnnxImportOptions, OnnxValueInfo };
@@ -22,6 +22,8 @@ export async function readOnnxFile(path: string): Promise<OnnxImport> {
     throw new Error(`onnx: cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
   const model = decodeModel(bytes, path);
+  // The bytes are this function's own: weights can be aligned in place and then read without a copy.
+  alignRawData(model, bytes);
   const baseDir = dirname(path);
   // importOnnx is synchronous: read every external file first; a failure is reported (naming the
   // tensor) only if the import needs that file
