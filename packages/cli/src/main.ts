@@ -23,6 +23,10 @@ Usage:
       against TensorFlow.js and onnxruntime-web (--vs; devDependencies of the repository root),
       interleaved in the same process: peer ms / wcnn ms > 1 means wcnn is faster. One thread
       unless --threads N (wcnn and onnxruntime-web then run N threads; TensorFlow.js has none in Node).
+  wcnn bench --cold MODEL.onnx|zoo:NAME ... [--vs ort] [--runs N] [--threads N] [--json | --markdown]
+      Cold starts: a fresh Node process per sample times init + loading the .onnx file + the first
+      inference (wcnn), or session creation + the first run (onnxruntime-web), alternating; medians of
+      N samples (default 3). A zoo model is exported to an .onnx file first.
 
 Options:
   --simd         kernel build: auto (default: relaxed SIMD where available), baseline or relaxed
@@ -31,6 +35,7 @@ Options:
   --max-time S   bench: seconds a measurement may take once it has N samples (default 0.5)
   --vs LIST      bench: peers to measure too: tfjs, ort
   --markdown     bench: a markdown table for the README instead of the text table
+  --cold         bench: time cold starts in fresh processes instead of warm runs
   --threads N    threads running kernels (default: all cores; bench: 1)
   --verbose      print stack traces of errors
   --version      print the version
@@ -63,7 +68,7 @@ function parseShape(v: string | undefined): number[] | undefined {
 
 const COMMANDS = ['demo', 'run', 'summary', 'bench'];
 /** Options that only bench takes, and options that bench does not take. */
-const BENCH_ONLY = ['suite', 'runs', 'vs', 'markdown', 'max-time'];
+const BENCH_ONLY = ['suite', 'runs', 'vs', 'markdown', 'max-time', 'cold'];
 const NOT_BENCH = ['quick', 'input', 'out', 'input-shape'];
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage or input). */
@@ -88,6 +93,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           markdown: { type: 'boolean' },
           threads: { type: 'string' },
           'max-time': { type: 'string' },
+          cold: { type: 'boolean' },
           verbose: { type: 'boolean' },
           version: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
@@ -116,7 +122,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (command === 'bench') {
       const { benchCommand } = await import('./bench/command.js');
       return await benchCommand(
-        { models: rest, simd: values.simd, suite: values.suite, runs: values.runs, vs: values.vs, json: values.json, markdown: values.markdown, threads: values.threads, maxTime: values['max-time'] },
+        { models: rest, simd: values.simd, suite: values.suite, runs: values.runs, vs: values.vs, json: values.json, markdown: values.markdown, threads: values.threads, maxTime: values['max-time'], cold: values.cold },
         io,
         { version: version() },
       );

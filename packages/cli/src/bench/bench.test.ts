@@ -54,6 +54,11 @@ describe('wcnn bench arguments', () => {
     [['bench', '--out', dir], 'wcnn: --out is not an option of bench'],
     [['run', 'zoo:lenet5', '--runs', '3'], 'wcnn: --runs is an option of bench only'],
     [['bench', '--max-time'], "wcnn: Option '--max-time <value>' argument missing"],
+    [['bench', '--cold'], 'wcnn: --cold needs models to start: MODEL.onnx or zoo:NAME'],
+    [['bench', '--cold', 'zoo:lenet5', '--suite', tinySuite], 'wcnn: --cold times whole models, not a layer suite: drop --suite'],
+    [['bench', '--cold', 'zoo:lenet5', '--vs', 'tfjs,ort'], 'wcnn: --cold compares with onnxruntime-web only (TensorFlow.js does not load .onnx files): use --vs ort'],
+    [['bench', '--cold', 'zoo:lenet5', '--max-time', '1'], 'wcnn: --cold takes --runs (samples per engine), not --max-time'],
+    [['run', 'zoo:lenet5', '--cold'], 'wcnn: --cold is an option of bench only'],
   ])('%j exits 2 with one line', async (argv, message) => {
     const c = capture();
     expect(await main(argv, c.io)).toBe(2);
@@ -231,4 +236,31 @@ describe('a tiny run of the built bin', () => {
     expect(r.stdout).toMatch(/^wcnn bench: /);
     expect(r.stdout).toMatch(/\n {2}case\s+model\s+MFLOP\s+wcnn ms\s+±%\s+GFLOP\/s\s+% peak\n {2}conv 3x3\s+tiny\s+0\.1\s/);
   });
+});
+
+describe('wcnn bench --cold', () => {
+  it('times fresh processes of wcnn and onnxruntime-web on the same exported model (JSON)', () => {
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', BIN, 'bench', '--cold', 'zoo:lenet5', '--vs', 'ort', '--runs', '2', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { config: { threads: number; runs: number }; cold: Array<Record<string, any>> };
+    expect(report.config).toMatchObject({ threads: 1, runs: 2 });
+    expect(report.cold).toHaveLength(1);
+    const c = report.cold[0];
+    expect(c.name).toBe('zoo:lenet5');
+    for (const e of [c.wcnn, c.ort]) {
+      expect(e.samples).toHaveLength(2);
+      expect(e.total).toBeGreaterThan(0);
+      // total is init + load + first of the median sample set, each a median of its own
+      expect(e.load + e.first).toBeGreaterThan(0);
+    }
+    expect(c.ratio).toBeCloseTo(c.ort.total / c.wcnn.total, 1);
+  }, 120_000);
+
+  it('an .onnx file that is not a model fails naming the file, with exit code 1', () => {
+    const bad = write('bad.onnx', 'not a model');
+    const r = spawnSync(process.execPath, [BIN, 'bench', '--cold', bad, '--runs', '1'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`wcnn: cold start of wcnn on ${bad} failed: onnx: cannot parse ${bad}`);
+  }, 60_000);
 });

@@ -23,6 +23,8 @@ export interface BenchArgs {
   markdown?: boolean;
   threads?: string;
   maxTime?: string;
+  /** time cold starts (fresh processes) instead: init + load + first inference */
+  cold?: boolean;
 }
 
 export interface BenchEnv {
@@ -66,13 +68,48 @@ export function parseBenchArgs(a: BenchArgs): {
   for (const m of a.models) {
     if (!m.startsWith('zoo:') && !/\.onnx$/i.test(m)) throw new UsageError(`bench: '${m}' is not a model (expected MODEL.onnx or zoo:NAME)`);
   }
-  const suiteFile = a.suite ?? (a.models.length === 0 ? defaultSuitePath() : undefined);
+  if (a.cold) {
+    if (a.models.length === 0) throw new UsageError('--cold needs models to start: MODEL.onnx or zoo:NAME');
+    if (a.suite !== undefined) throw new UsageError('--cold times whole models, not a layer suite: drop --suite');
+    if (a.maxTime !== undefined) throw new UsageError('--cold takes --runs (samples per engine), not --max-time');
+    if (peers.includes('tfjs')) throw new UsageError('--cold compares with onnxruntime-web only (TensorFlow.js does not load .onnx files): use --vs ort');
+  }
+  const suiteFile = a.cold ? undefined : a.suite ?? (a.models.length === 0 ? defaultSuitePath() : undefined);
   return { simd, runs, maxTime, peers, format: a.json ? 'json' : a.markdown ? 'markdown' : 'table', suiteFile, threads };
+}
+
+/** `wcnn bench --cold`: cold starts in fresh processes (3 samples each unless --runs). */
+async function coldCommand(a: BenchArgs, o: ReturnType<typeof parseBenchArgs>, io: Io, env: BenchEnv): Promise<number> {
+  const { coldStarts, formatCold } = await import('./cold.js');
+  const runs = a.runs === undefined ? 3 : o.runs;
+  const ort = o.peers.includes('ort');
+  if (ort) await loadPeers(['ort'], {}, o.threads); // a missing package is reported before anything runs
+  const bar = o.format === 'json' ? undefined : progressBar(env.progressStream ?? process.stderr);
+  try {
+    const results = await coldStarts(a.models, { runs, threads: o.threads, simd: o.simd, ort, progress: bar?.update });
+    bar?.clear();
+    const machine = machineInfo();
+    if (o.format === 'json') {
+      io.out(JSON.stringify({ version: env.version, machine, config: { simd: o.simd, threads: o.threads, runs, statistic: 'median' }, cold: results }, null, 2));
+    } else if (o.format === 'markdown') {
+      io.out(`Cold start: init + load + first inference, fresh Node process each (${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date.slice(0, 10)}; ${o.threads} thread${o.threads > 1 ? 's' : ''}, median of ${runs})`);
+      io.out('');
+      io.out('| model | wcnn ms | init | load | first run | onnxruntime-web ms | ratio |');
+      io.out('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+      for (const r of results) io.out(`| ${r.name} | ${r.wcnn.total} | ${r.wcnn.init} | ${r.wcnn.load} | ${r.wcnn.first} | ${r.ort?.total ?? '—'} | ${r.ratio === undefined ? '—' : `${r.ratio}x`} |`);
+    } else {
+      formatCold(results, o.threads).forEach((l) => io.out(l));
+    }
+    return 0;
+  } finally {
+    bar?.clear();
+  }
 }
 
 /** Runs `wcnn bench`; returns the exit code (errors are thrown for main to print). */
 export async function benchCommand(a: BenchArgs, io: Io, env: BenchEnv): Promise<number> {
   const o = parseBenchArgs(a);
+  if (a.cold) return coldCommand(a, o, io, env);
   const layers: SuiteLayer[] = o.suiteFile ? loadSuite(o.suiteFile) : [];
   const init = await startEngine(o.simd, o.threads);
   // Workers start in the background: measure only once all of them run.

@@ -1,10 +1,9 @@
 // onnxruntime-web (the wasm execution provider) as a peer: one thread (or as many as wcnn runs), SIMD, no proxy worker, the
 // .wasm/.mjs files read from the installed package (nothing is downloaded).
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type * as ORT from 'onnxruntime-web';
 import { nchwToNhwc, nhwcToNchw, type ConvLayerSpec, type ModelSpec, type Peer, type PeerCase, type TensorData } from './common.js';
 import { exportOnnx } from './export-onnx.js';
+import { startOrt } from './ort-setup.js';
 import type { Graph } from '@wcnn/nn';
 
 export const ORT_MODULE = 'onnxruntime-web';
@@ -25,24 +24,7 @@ export function ortPeer(module = ORT_MODULE, threads = 1): Promise<Peer> {
 }
 
 async function start(module: string, threads: number): Promise<Peer> {
-  const imported = (await import(module)) as typeof ORT & { default?: typeof ORT };
-  const ort = imported.InferenceSession ? imported : imported.default!;
-  const require = createRequire(import.meta.url);
-  const dist = dirname(require.resolve(`${module}/ort-wasm-simd-threaded.wasm`));
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.simd = true;
-  ort.env.wasm.proxy = false;
-  ort.env.wasm.wasmPaths = join(dist, '/');
-  ort.env.logLevel = 'error';
-  const version = ort.env.versions?.web ?? 'unknown';
-  const options: ORT.InferenceSession.SessionOptions = {
-    executionProviders: ['wasm'],
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    logSeverityLevel: 3,
-  };
+  const { ort, options, version } = await startOrt(module, threads);
 
   /** A session over model bytes; `feeds` in the model's layout; outputs converted back to wcnn's by `toWcnn`. */
   async function session(bytes: Uint8Array, feeds: Record<string, ORT.Tensor>, toWcnn: (name: string, t: ORT.Tensor) => Float32Array): Promise<PeerCase> {
