@@ -192,7 +192,12 @@ describe('a tiny run of the built bin', () => {
     expect(r.stderr).toBe(''); // no progress bar off a TTY, and nothing from the peers
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(['tool', 'version', 'machine', 'config', 'peak', 'layers', 'models', 'summary']);
+    expect(Object.keys(doc)).toEqual(['tool', 'version', 'machine', 'config', 'peak', 'kernels', 'layers', 'models', 'summary']);
+    // With a layer suite, the GEMM kernel case: wcnn alone, its % of the probe's peak in the summary.
+    expect(doc.kernels).toHaveLength(1);
+    expect(doc.kernels[0]).toMatchObject({ name: 'gemm 512x512x512', flops: 2 * 512 ** 3, peers: {} });
+    expect(doc.summary.gemm).toEqual({ name: 'gemm 512x512x512', gflops: doc.kernels[0].wcnn.gflops, pctPeak: doc.kernels[0].wcnn.pctPeak });
+    expect(doc.kernels[0].wcnn.pctPeak).toBeCloseTo((doc.kernels[0].wcnn.gflops / doc.peak.gflops) * 100, 0);
     expect(doc.machine).toMatchObject({ cpu: expect.any(String), cores: expect.any(Number), node: process.version, date: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(doc.config).toMatchObject({ build: 'relaxed', threads: 1, runs: 2, statistic: 'median', suite: tinySuite });
     expect(doc.config.peers.map((p: { name: string }) => p.name)).toEqual(['tfjs', 'ort']);
@@ -227,14 +232,16 @@ describe('a tiny run of the built bin', () => {
     expect(lines[2]).toMatch(/FMA n\/a \(baseline build\); % peak is of the mul\+add peak/);
     const table = lines.filter((l) => l.startsWith('|'));
     expect(table[0]).toBe('| case | model | MFLOP | wcnn ms | ±% | GFLOP/s | % peak |');
-    expect(table.slice(2).map((l) => l.split(' | ')[0])).toEqual(['| conv 3x3', '| dw 3x3/2']);
+    expect(table.slice(2).map((l) => l.split(' | ')[0])).toEqual(['| gemm 512x512x512', '| conv 3x3', '| dw 3x3/2']);
+    expect(lines).toContainEqual(expect.stringMatching(/^gemm 512x512x512: \d+\.\d GFLOP\/s, \d+\.\d % of the mul\+add peak$/));
   });
 
   it('prints the text table by default', () => {
     const r = run();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^wcnn bench: /);
-    expect(r.stdout).toMatch(/\n {2}case\s+model\s+MFLOP\s+wcnn ms\s+±%\s+GFLOP\/s\s+% peak\n {2}conv 3x3\s+tiny\s+0\.1\s/);
+    expect(r.stdout).toMatch(/\n {2}case\s+model\s+MFLOP\s+wcnn ms\s+±%\s+GFLOP\/s\s+% peak\n {2}gemm 512x512x512\s+kernel\s+268\.4\s.*\n {2}conv 3x3\s+tiny\s+0\.1\s/);
+    expect(r.stdout).toMatch(/\ngemm 512x512x512: \d+\.\d GFLOP\/s, \d+\.\d % of the FMA peak\n/);
   });
 });
 

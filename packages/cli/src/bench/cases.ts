@@ -3,7 +3,7 @@
 // user's predict() takes. Flops of a model are its conv and dense layers' (2 * multiply-adds).
 import { readFileSync } from 'node:fs';
 import { GraphModel, inferShapes, resolveInputShapes, resolveWindow, type Graph, type Plan } from '@wcnn/nn';
-import { dispose, tensor, type Tensor } from '@wcnn/tensor';
+import { backend, dispose, tensor, type KernelCall, type Tensor } from '@wcnn/tensor';
 import type { ConvLayerSpec, ModelSpec, TensorData } from '../peers/common.js';
 import { loadModel } from '../models.js';
 import type { RunFn } from './measure.js';
@@ -132,5 +132,33 @@ export async function loadModelCase(name: string, seed = 7): Promise<ModelCase> 
     inputShapes,
     layout: loaded.layout,
     spec: { label: loaded.label, graph, inputs, onnx: name.startsWith('zoo:') ? undefined : new Uint8Array(readFileSync(name)) },
+  };
+}
+
+/**
+ * C = A B for n x n matrices through f32_gemm directly (B packed once, as a conv packs its filter),
+ * on the threads: the kernel case the "GEMM 512x512x512, % of peak" target reads.
+ */
+export function gemmWcnnCase(n: number): WcnnCase {
+  const { kernels: k, allocator } = backend();
+  const a = allocator.alloc(n * n * 4);
+  const b = allocator.alloc(n * n * 4);
+  const packed = allocator.alloc(k.f32_gemm_packed_size(n, n) * 4);
+  const c = allocator.alloc(n * n * 4);
+  new Float32Array(backend().memory.buffer, a, n * n).set(seeded(n * n, 5));
+  new Float32Array(backend().memory.buffer, b, n * n).set(seeded(n * n, 6));
+  k.f32_gemm_pack_b(b, n, n, n, 0, packed);
+  // Rows split across the threads in multiples of 4 (the microkernels' row tile).
+  const threads = backend().threads;
+  const calls: KernelCall[][] = [];
+  for (let t = 0; t < threads; t++) {
+    const r0 = Math.round((n * t) / threads / 4) * 4;
+    const r1 = t === threads - 1 ? n : Math.round((n * (t + 1)) / threads / 4) * 4;
+    calls.push(r1 > r0 ? [['f32_gemm', r1 - r0, n, n, a + r0 * n * 4, n, packed, c + r0 * n * 4, n, -Infinity, Infinity, 1]] : []);
+  }
+  return {
+    run: () => backend().parallel(calls),
+    outputs: () => ({ c: new Float32Array(backend().memory.buffer, c, n * n).slice() }),
+    dispose: () => [a, b, packed, c].forEach((p) => allocator.release(p)),
   };
 }

@@ -70,6 +70,8 @@ export interface Summary {
   /** the smallest single-layer ratio per peer */
   minLayer: Partial<Record<PeerName, { ratio: number; name: string }>>;
   models: Array<{ name: string } & Ratios>;
+  /** the GEMM kernel case (with a layer suite): its GFLOP/s and % of the probe's peak */
+  gemm?: { name: string; gflops: number; pctPeak: number };
 }
 
 export interface Report {
@@ -87,6 +89,8 @@ export interface Report {
     peers: Array<{ name: PeerName; label: string; version: string }>;
   };
   peak: Peaks;
+  /** kernel cases, wcnn alone: the GEMM */
+  kernels: Entry[];
   layers: LayerEntry[];
   models: ModelEntry[];
   summary: Summary;
@@ -162,6 +166,7 @@ export function buildReport(parts: {
       const l = r.layer!;
       return { ...entry(r, peak, parts.threads), model: l.model, class: r.class!, input: l.input, kernel: l.kernel, cout: l.cout, strides: l.strides, groups: l.groups };
     });
+  const kernels: Entry[] = parts.results.filter((r) => r.kind === 'kernel').map((r) => entry(r, peak, parts.threads));
   const models: ModelEntry[] = parts.results.filter((r) => r.kind === 'model').map((r) => ({ ...entry(r, peak, parts.threads), inputShapes: r.inputShapes ?? {} }));
   const minLayer: Summary['minLayer'] = {};
   for (const p of names) {
@@ -184,6 +189,7 @@ export function buildReport(parts: {
       peers: parts.peers.map((p) => ({ name: p.name, label: p.label, version: p.version })),
     },
     peak: { ...peak, muladd: round(peak.muladd, 2), fma: peak.fma === null ? null : round(peak.fma, 2), gflops: round(peak.gflops, 2) },
+    kernels,
     layers,
     models,
     summary: {
@@ -192,6 +198,7 @@ export function buildReport(parts: {
       depthwise: summed(layers.filter((l) => l.class === 'depthwise'), names),
       minLayer,
       models: models.map((m) => ({ name: m.name, ...ratios(m, names) })),
+      ...(kernels[0] ? { gemm: { name: kernels[0].name, gflops: kernels[0].wcnn.gflops, pctPeak: kernels[0].wcnn.pctPeak } } : {}),
     },
   };
 }
@@ -234,7 +241,7 @@ function rows(r: Report): { head: string[]; body: string[][]; numeric: boolean[]
     e.wcnn.pctPeak.toFixed(1),
     ...peers.flatMap((p) => peerCell(e, p)),
   ];
-  return { head, body: [...r.layers.map((l) => line(l, l.model)), ...r.models.map((m) => line(m, 'whole model'))], numeric };
+  return { head, body: [...r.kernels.map((k) => line(k, 'kernel')), ...r.layers.map((l) => line(l, l.model)), ...r.models.map((m) => line(m, 'whole model'))], numeric };
 }
 
 function summaryRows(r: Report): string[][] {
@@ -249,6 +256,12 @@ function summaryRows(r: Report): string[][] {
   for (const m of s.models) out.push([`model ${m.name}`, ...peers.map((p) => fmtRatio(m[p]))]);
   return out;
 }
+
+/** The kernel target's line: GEMM GFLOP/s as a share of the probe's peak. */
+const gemmLine = (r: Report): string[] => {
+  const g = r.summary.gemm;
+  return g ? [`${g.name}: ${g.gflops.toFixed(1)} GFLOP/s, ${g.pctPeak.toFixed(1)} % of the ${r.peak.reference === 'fma' ? 'FMA' : 'mul+add'} peak`] : [];
+};
 
 function problems(r: Report): string[] {
   const out: string[] = [];
@@ -277,6 +290,7 @@ export function formatTable(r: Report): string[] {
     '',
     ...align([head, ...body], numeric).map((l) => `  ${l}`),
   ];
+  out.push(...gemmLine(r).flatMap((l) => ['', l]));
   const summary = summaryRows(r);
   if (summary.length > 0) {
     const peers = r.config.peers.map((p) => p.name);
@@ -308,6 +322,7 @@ export function formatMarkdown(r: Report): string[] {
     '',
     ...mdTable(head, body, numeric),
   ];
+  out.push(...gemmLine(r).flatMap((l) => ['', l]));
   const summary = summaryRows(r);
   if (summary.length > 0) {
     const peers = r.config.peers.map((p) => p.name);

@@ -2,7 +2,7 @@
 // warmed up, then timed interleaved — peer, wcnn, peer, wcnn — so that load from other processes
 // hits both sides of each ratio alike. wcnn's samples from its rounds are pooled.
 import type { Peer, PeerCase, PeerName } from '../peers/common.js';
-import { graphCase, layerGraph, layerSpec, type ModelCase, type WcnnCase } from './cases.js';
+import { gemmWcnnCase, graphCase, layerGraph, layerSpec, type ModelCase, type WcnnCase } from './cases.js';
 import { sampleOnce, summarize, warmUp, type MeasureOptions, type RunFn, type Stats } from './measure.js';
 import { layerClass, type LayerClass, type SuiteLayer } from './suite.js';
 
@@ -16,7 +16,7 @@ export interface PeerResult extends Partial<Stats> {
 }
 
 export interface CaseResult {
-  kind: 'layer' | 'model';
+  kind: 'layer' | 'model' | 'kernel';
   name: string;
   /** layers: the network the layer comes from */
   model?: string;
@@ -66,12 +66,27 @@ interface Subject {
   makePeer(p: Peer): Promise<PeerCase>;
   /** Drops the case's data once it is measured. */
   release?(): void;
+  /** wcnn alone (a kernel case: the peers have no such call) */
+  alone?: boolean;
   result: Omit<CaseResult, 'wcnn' | 'peers' | 'flops' | 'name'>;
 }
 
-/** Everything the run will measure, in order. */
+/** The GEMM the kernel target reads: n x n x n through f32_gemm, wcnn alone. */
+export const GEMM_SIZE = 512;
+
+/** Everything the run will measure, in order: with a layer suite, the GEMM kernel case first. */
 export function subjects(layers: readonly SuiteLayer[], models: readonly ModelCase[]): Subject[] {
+  const n = GEMM_SIZE;
+  const gemm: Subject[] = layers.length === 0 ? [] : [{
+    name: `gemm ${n}x${n}x${n}`,
+    flops: 2 * n * n * n,
+    makeWcnn: () => gemmWcnnCase(n),
+    makePeer: () => Promise.reject(new Error('not a peer case')),
+    alone: true,
+    result: { kind: 'kernel' },
+  }];
   return [
+    ...gemm,
     ...layers.map((l): Subject => {
       // The layer's data is made when its case starts and dropped when it ends.
       let data: ReturnType<typeof layerSpec> | undefined;
@@ -98,16 +113,17 @@ export function subjects(layers: readonly SuiteLayer[], models: readonly ModelCa
 }
 
 export async function runCases(list: readonly Subject[], o: RunOptions): Promise<CaseResult[]> {
-  const total = list.length * (o.peers.length > 0 ? o.peers.length * 2 : 1);
+  const total = list.reduce((n, s) => n + (s.alone || o.peers.length === 0 ? 1 : o.peers.length * 2), 0);
   let done = 0;
   const results: CaseResult[] = [];
   for (const s of list) {
+    const peersHere = s.alone ? [] : o.peers;
     const wcnn = s.makeWcnn();
     const peerCases = new Map<PeerName, PeerCase>();
     const peers: CaseResult['peers'] = {};
     try {
       const ref = wcnn.outputs();
-      for (const p of o.peers) {
+      for (const p of peersHere) {
         try {
           const pc = await s.makePeer(p);
           peerCases.set(p.name, pc);
@@ -130,13 +146,13 @@ export async function runCases(list: readonly Subject[], o: RunOptions): Promise
       };
       const wcnnSamples: number[] = [];
       const peerStats = new Map<PeerName, Stats>();
-      for (const p of o.peers) {
+      for (const p of peersHere) {
         const pc = peerCases.get(p.name);
         if (pc) peerStats.set(p.name, summarize(await timeOf(p.name, pc.run, pc.async)));
         else done++;
         wcnnSamples.push(...(await timeOf('wcnn', wcnn.run, false)));
       }
-      if (o.peers.length === 0) wcnnSamples.push(...(await timeOf('wcnn', wcnn.run, false)));
+      if (peersHere.length === 0) wcnnSamples.push(...(await timeOf('wcnn', wcnn.run, false)));
       const w = summarize(wcnnSamples);
       for (const [name, st] of peerStats) peers[name] = { ...st, ratio: st.ms / w.ms, ...peers[name] };
       results.push({ ...s.result, name: s.name, flops: s.flops, wcnn: w, peers });
