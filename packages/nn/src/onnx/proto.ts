@@ -1,17 +1,11 @@
 /**
- * The protobuf side: decoding a ModelProto with onnx-proto, reading node attributes and turning
+ * The protobuf side: decoding a ModelProto (wire.ts), reading node attributes and turning
  * TensorProtos (inline or external data) into Known values.
  */
-import pkg from 'onnx-proto';
-import type { onnx as P } from 'onnx-proto';
 import { makeFloat, makeInt, OnnxError, sizeOf, toInt, Unsupported, type Known } from './known.js';
+import { AttributeType, DataLocation, DataType, decodeModelProto, enumName, type AttributeProto, type ModelProto, type TensorProto } from './wire.js';
 
-const { onnx } = pkg;
-
-export type ModelProto = P.ModelProto;
-export type NodeProto = P.INodeProto;
-export type TensorProto = P.ITensorProto;
-export type ValueInfoProto = P.IValueInfoProto;
+export type { ModelProto, NodeProto, TensorProto, ValueInfoProto } from './wire.js';
 
 /** Decodes the bytes; a truncated or corrupt file gives `onnx: cannot parse <file>: ...`. */
 export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
@@ -21,7 +15,7 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   if (bytes.length === 0) throw new OnnxError(`onnx: cannot parse ${file}: the file is empty`);
   let model: ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = decodeModelProto(bytes);
   } catch (e) {
     throw new OnnxError(`onnx: cannot parse ${file}: ${(e as Error).message} (truncated or not an ONNX model?)`);
   }
@@ -37,13 +31,13 @@ function describe(v: unknown): string {
 
 // ------------------------------------------------------------------ attributes
 
-const AttrType = onnx.AttributeProto.AttributeType;
+const AttrType = AttributeType;
 
 /** Typed access to a node's attributes; a wrong type is a reason the node is unsupported. */
 export class Attrs {
-  private readonly byName = new Map<string, P.IAttributeProto>();
+  private readonly byName = new Map<string, AttributeProto>();
 
-  constructor(list: readonly P.IAttributeProto[] | null | undefined) {
+  constructor(list: readonly AttributeProto[] | null | undefined) {
     for (const a of list ?? []) this.byName.set(a.name ?? '', a);
   }
 
@@ -55,11 +49,11 @@ export class Attrs {
     return [...this.byName.keys()];
   }
 
-  private get(name: string, type: P.AttributeProto.AttributeType, typeName: string): P.IAttributeProto | undefined {
+  private get(name: string, type: number, typeName: string): AttributeProto | undefined {
     const a = this.byName.get(name);
     if (a === undefined) return undefined;
     // IR version 1 models may omit `type`; trust the field then.
-    if (a.type && a.type !== type) throw new Unsupported(`attribute ${name} must be ${typeName}, got ${AttrType[a.type] ?? a.type}`);
+    if (a.type && a.type !== type) throw new Unsupported(`attribute ${name} must be ${typeName}, got ${enumName(AttrType, a.type) ?? a.type}`);
     return a;
   }
 
@@ -105,7 +99,7 @@ export class Attrs {
 
 // ------------------------------------------------------------------ tensors
 
-const DT = onnx.TensorProto.DataType;
+const DT = DataType;
 
 /** Bytes per element of the raw_data encoding, and how to read one little-endian element. */
 const RAW: Partial<Record<number, { bytes: number; read: (v: DataView, at: number) => number }>> = {
@@ -127,7 +121,7 @@ const RAW: Partial<Record<number, { bytes: number; read: (v: DataView, at: numbe
 const FLOAT_TYPES = new Set<number>([DT.FLOAT, DT.DOUBLE, DT.FLOAT16, DT.BFLOAT16]);
 
 export const isFloatType = (dataType: number): boolean => FLOAT_TYPES.has(dataType);
-export const dataTypeName = (dataType: number): string => DT[dataType] ?? `data type ${dataType}`;
+export const dataTypeName = (dataType: number): string => enumName(DT, dataType) ?? `data type ${dataType}`;
 
 /** The ONNX data type a Cast `to` produces, as the importer's dtype. */
 export function dtypeOf(dataType: number): Known['dtype'] | undefined {
@@ -166,7 +160,7 @@ export function tensorToKnown(t: TensorProto, src: TensorSource, label = `tensor
   const n = sizeOf(shape);
   const dtype = dtypeOf(dataType);
   if (dtype === undefined) throw new Unsupported(`${label} has type ${dataTypeName(dataType)}; supported: float, double, float16, bfloat16, integer and bool tensors`);
-  const values = t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL ? readRaw(dataType, externalBytes(t, src, label), label, src) : inlineValues(t, dataType, src, label);
+  const values = t.dataLocation === DataLocation.EXTERNAL ? readRaw(dataType, externalBytes(t, src, label), label, src) : inlineValues(t, dataType, src, label);
   if (values.length !== n) {
     throw new OnnxError(`onnx: ${src.file}: ${label} holds ${values.length} values but its dims [${shape.join(', ')}] need ${n}`);
   }
@@ -273,7 +267,7 @@ function defaultReader(baseDir: string | undefined): ((rel: string) => Uint8Arra
 /** Every tensor of the main graph that keeps its data in an external file (initializers, Constant values). */
 export function externalTensors(model: ModelProto): TensorProto[] {
   const out: TensorProto[] = [];
-  const isExternal = (t: TensorProto | null | undefined): t is TensorProto => !!t && t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL;
+  const isExternal = (t: TensorProto | null | undefined): t is TensorProto => !!t && t.dataLocation === DataLocation.EXTERNAL;
   for (const t of model.graph?.initializer ?? []) if (isExternal(t)) out.push(t);
   for (const n of model.graph?.node ?? []) for (const a of n.attribute ?? []) if (isExternal(a.t)) out.push(a.t);
   return out;
