@@ -67,6 +67,8 @@ const WINOGRAD_MIN_OUTPUT = 6;
  */
 const WINOGRAD_CHUNK_FLOATS = 1 << 18;
 const WINOGRAD_MIN_TILES = 16;
+/** Tiles each thread needs for the Winograd path to split tiles between threads rather than phases. */
+const WINOGRAD_RANGE_MIN_TILES = 16;
 /**
  * f32_conv_hwc (`hwcApplies`) up to this many input channels. Measured against im2col + GEMM on both builds
  * (2-core VM, interleaved): 224x224x3 -> 3x3/1 64: 1.07-1.22x, 3x3/2 32: 1.07-1.22x, 7x7/2 64: 1.05-1.14x;
@@ -462,6 +464,12 @@ export function packWinogradFilterInto(w: Float32Array | number, cin: number, co
   else withWeight(w, run);
 }
 
+/** Floats, rounded up to an odd number of 64-byte cache lines (16 floats each). */
+function oddLines(floats: number): number {
+  const lines = Math.ceil(floats / 16);
+  return (lines % 2 === 0 ? lines + 1 : lines) * 16;
+}
+
 /**
  * Winograd F(4x4, 3x3): each 4x4 output tile from a 6x6 input tile with 36 multiplies per (cin, cout)
  * pair instead of 144. The filter is transformed and the 36 (cin, cout) matrices packed once here; run()
@@ -481,41 +489,50 @@ function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: Wei
   const packed = w instanceof WinogradFilter ? w.ptr : owned.alloc(36 * packedFloats * FLOAT);
   if (!(w instanceof WinogradFilter)) packWinogradFilterInto(w instanceof Tensor ? w.ptr() : w, cin, cout, packed);
   const bPtr = bias ? owned.copy(bias) : 0;
-  const chunkBytes = 36 * chunk * (cin + cout) * FLOAT;
+  // The 36 matrices of a chunk lie an odd number of cache lines apart: at a multiple of 4 KB (48 tiles
+  // of 64 channels: 12 KB) the input transform's 36 stores per tile and the GEMMs' rows all map to
+  // one L1 set (ResNet-34 layer1 on two threads: one half took 1.2 ms, the other 0.7).
+  const vStride = (count: number) => oddLines(count * cin);
+  const mStride = (count: number) => oddLines(count * cout);
+  const chunkBytes = 36 * (vStride(chunk) + mStride(chunk)) * FLOAT;
   const matrix = (m: number) => packed + m * packedFloats * FLOAT;
   // The three kernels of a chunk [t0, t0 + count) whose transformed input is at v and GEMM results at mm:
   // tiles [a, b) of it, and matrix m.
   const inputCall = (x: number, t0: number, count: number, v: number, a: number, b: number): KernelCall =>
-    ['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0 + a, b - a, v + a * cin * FLOAT, count * cin];
+    ['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0 + a, b - a, v + a * cin * FLOAT, vStride(count)];
   const gemmCall = (count: number, v: number, mm: number, m: number): KernelCall =>
-    ['f32_gemm', count, cout, cin, v + m * count * cin * FLOAT, cin, matrix(m), mm + m * count * cout * FLOAT, cout, -Infinity, Infinity, 1];
+    ['f32_gemm', count, cout, cin, v + m * vStride(count) * FLOAT, cin, matrix(m), mm + m * mStride(count) * FLOAT, cout, -Infinity, Infinity, 1];
   const outputCall = (y: number, r: number, t0: number, count: number, mm: number, a: number, b: number): KernelCall =>
-    ['f32_winograd_output_f4x4_3x3', mm + a * cout * FLOAT, count * cout, bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0 + a, b - a, y,
+    ['f32_winograd_output_f4x4_3x3', mm + a * cout * FLOAT, mStride(count), bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0 + a, b - a, y,
       act.min, act.max, act.alpha, r];
   /** A whole chunk of x into y with the scratch at v: input transform, 36 GEMMs, output transform. */
   const chunkCalls = (x: number, y: number, r: number, t0: number, count: number, v: number): KernelCall[] => {
-    const mm = v + 36 * count * cin * FLOAT;
+    const mm = v + 36 * vStride(count) * FLOAT;
     const calls = [inputCall(x, t0, count, v, 0, count)];
     for (let m = 0; m < 36; m++) calls.push(gemmCall(count, v, mm, m));
     calls.push(outputCall(y, r, t0, count, mm, 0, count));
     return calls;
   };
   const threads = threadCount();
-  const chunks = Math.ceil(tiles / chunk);
-  // Threads either take whole chunks each (enough of them: no barrier inside a chunk), or share every
-  // chunk in three phases: input transform by tiles, the 36 GEMMs by matrix (so each thread streams
-  // only its share of the 36 packed filters: the big cost of small, deep layers), output by tiles.
-  const byChunks = threads > 1 && chunks >= 2 * threads;
+  // Threads either take equal ranges of tiles, each in chunks (enough tiles: no barrier inside a chunk),
+  // or share every chunk in three phases: input transform by tiles, the 36 GEMMs by matrix (so each
+  // thread streams only its share of the 36 packed filters: the big cost of small, deep layers), output
+  // by tiles. Ranges of tiles, not whole chunks: 4 chunks of 56, 56, 56 and 28 tiles (ResNet-34 layer1)
+  // gave the threads 112 and 84.
+  const byRanges = threads > 1 && tiles >= WINOGRAD_RANGE_MIN_TILES * threads;
   return {
-    // (36, chunk, cin) transformed input, then (36, chunk, cout) GEMM results, per thread taking chunks.
-    scratchBytes: (byChunks ? threads : 1) * chunkBytes,
+    // (36, chunk, cin) transformed input, then (36, chunk, cout) GEMM results, per thread taking a range.
+    scratchBytes: (byRanges ? threads : 1) * chunkBytes,
     run: (x, y, scratch, r) => {
-      if (threads === 1 || byChunks) {
-        parallel(splitRange(chunks, threads).map(([c0, c1], t) => {
+      if (threads === 1 || byRanges) {
+        parallel(splitRange(tiles, threads, 4).map(([a, b], t) => {
           const calls: KernelCall[] = [];
-          for (let c = c0; c < c1; c++) {
-            const t0 = c * chunk;
-            calls.push(...chunkCalls(x, y, r, t0, Math.min(chunk, tiles - t0), scratch + t * chunkBytes));
+          // The range in equal chunks of at most `chunk` tiles.
+          const pieces = Math.ceil((b - a) / chunk);
+          for (let p = 0; p < pieces; p++) {
+            const t0 = a + Math.round(((b - a) * p) / pieces);
+            const t1 = a + Math.round(((b - a) * (p + 1)) / pieces);
+            calls.push(...chunkCalls(x, y, r, t0, t1 - t0, scratch + t * chunkBytes));
           }
           return calls;
         }));
@@ -523,7 +540,7 @@ function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: Wei
       }
       for (let t0 = 0; t0 < tiles; t0 += chunk) {
         const count = Math.min(chunk, tiles - t0);
-        const mm = scratch + 36 * count * cin * FLOAT;
+        const mm = scratch + 36 * vStride(count) * FLOAT;
         const byTiles = splitRange(count, threads);
         parallel(byTiles.map(([a, b]) => [inputCall(x, t0, count, scratch, a, b)]));
         parallel(splitRange(36, threads).map(([m0, m1]) => {
