@@ -13,6 +13,7 @@ import { expectAllClose, FIXTURES, random, readFixture, useBuild } from '../../t
 import { importOnnx, readOnnxFile, type OnnxImport } from './index.js';
 import { FOLDERS } from './fold.js';
 import { alignRawData, Attrs, decodeModel } from './proto.js';
+import type { AttributeProto } from './wire.js';
 import { DimNames, makeFloat, makeInt, type Known } from './known.js';
 
 const { onnx } = pkg;
@@ -755,7 +756,8 @@ describe('translations', () => {
 describe('constant evaluator', () => {
   const fold = (op: string, inputs: Array<Known | undefined>, attrs: Record<string, AttrValue> = {}, opset = 13): Known => {
     const list = Object.entries(attrs).map(([k, v]) => attribute(k, v));
-    return FOLDERS[op]({ op, opset, attrs: new Attrs(list), inputs, dims: new DimNames(), file: 't' })[0];
+    // onnx-proto's attribute objects have the wire decoder's field names (Attrs reads name, type, i, f, s, t, ints, floats).
+    return FOLDERS[op]({ op, opset, attrs: new Attrs(list as unknown as AttributeProto[]), inputs, dims: new DimNames(), file: 't' })[0];
   };
   const ints = (...v: number[]) => makeInt([v.length], v);
 

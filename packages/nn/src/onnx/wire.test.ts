@@ -78,7 +78,7 @@ describe('decodeModelProto', () => {
     expect(new TextDecoder().decode(a.mode.s)).toBe('DCR');
     expect(a.scales.floats).toEqual([1, 2.5]);
     expect(a.value.t!.floatData).toEqual([4]);
-    expect(a.strs.strings.map((s) => Array.from(s))).toEqual([[65], [66, 67]]);
+    expect(a.strs.strings.map((s: Uint8Array) => Array.from(s))).toEqual([[65], [66, 67]]);
   });
 
   it('reads repeated scalars written unpacked (proto2 style) as well as packed', () => {
