@@ -72,6 +72,9 @@ describe('demo job', () => {
     await shortComparison((l) => lines.push(l));
     const rows = lines.filter((l) => /^\s+(layer1 3x3|pw 1x1|dw 3x3)/.test(l));
     expect(rows).toHaveLength(3);
+    // Only those three: no kernel case (the bench's GEMM) without peers in between.
+    const table = lines.slice(lines.findIndex((l) => /^\s+layer\s+wcnn ms/.test(l)) + 1).filter((l) => /^\s+\S/.test(l) && !/^\s+Ratios/.test(l));
+    expect(table).toEqual(rows);
     for (const row of rows) expect(row).toMatch(/\d+\.\d+x\s+\d+\.\d+x$/);
   });
 

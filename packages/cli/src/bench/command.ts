@@ -128,7 +128,7 @@ export async function benchCommand(a: BenchArgs, io: Io, env: BenchEnv): Promise
     // A quick run (small --max-time) gets a quick probe too.
     bar?.update(0, 1, 'probing the SIMD peak');
     const probe = new PeakProbe({ warmupMs: clamp(o.maxTime * 300, 20, 150), callMs: clamp(o.maxTime * 40, 2, 20), calls: 7 });
-    const results = await runCases(subjects(layers, models), {
+    const results = await runCases(subjects(layers, models, layers.length > 0), {
       peers,
       minSamples: o.runs,
       maxTime: o.maxTime,

@@ -74,10 +74,10 @@ interface Subject {
 /** The GEMM the kernel target reads: n x n x n through f32_gemm, wcnn alone. */
 export const GEMM_SIZE = 512;
 
-/** Everything the run will measure, in order: with a layer suite, the GEMM kernel case first. */
-export function subjects(layers: readonly SuiteLayer[], models: readonly ModelCase[]): Subject[] {
+/** Everything the run will measure, in order: with `gemm`, the GEMM kernel case first. */
+export function subjects(layers: readonly SuiteLayer[], models: readonly ModelCase[], gemm = false): Subject[] {
   const n = GEMM_SIZE;
-  const gemm: Subject[] = layers.length === 0 ? [] : [{
+  const kernels: Subject[] = !gemm ? [] : [{
     name: `gemm ${n}x${n}x${n}`,
     flops: 2 * n * n * n,
     makeWcnn: () => gemmWcnnCase(n),
@@ -86,7 +86,7 @@ export function subjects(layers: readonly SuiteLayer[], models: readonly ModelCa
     result: { kind: 'kernel' },
   }];
   return [
-    ...gemm,
+    ...kernels,
     ...layers.map((l): Subject => {
       // The layer's data is made when its case starts and dropped when it ends.
       let data: ReturnType<typeof layerSpec> | undefined;
