@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 /** packages/ (the folder of kernels-wasm and tensor). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The only folders served, relative to ROOT. */
+/** The only folders served by default, relative to ROOT (@wcnn/nn's browser tests add their own). */
 const SERVED = ['kernels-wasm/dist/', 'kernels-wasm/build/', 'tensor/dist/', 'tensor/test/browser/'];
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript',
@@ -33,7 +33,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+export async function startServer(served: readonly string[] = SERVED): Promise<TestServer> {
   const log: Served[] = [];
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
@@ -48,7 +48,7 @@ export async function startServer(): Promise<TestServer> {
     const headers: Record<string, string> = m[1] === 'isolated' ? { ...ISOLATION } : {};
     const rel = normalize(decodeURIComponent(m[2])).split(sep).join('/');
     const type = TYPES[extname(rel)];
-    if (!type || rel.startsWith('..') || !SERVED.some((d) => rel.startsWith(d))) {
+    if (!type || rel.startsWith('..') || !served.some((d) => rel.startsWith(d))) {
       return answer(404, { ...headers, 'Content-Type': 'text/plain' }, 'not found');
     }
     readFile(ROOT + rel).then(
