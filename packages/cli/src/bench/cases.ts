@@ -2,8 +2,8 @@
 // once (weights prepacked) and then run through Plan.run (inputs copied in, outputs out), the path a
 // user's predict() takes. Flops of a model are its conv and dense layers' (2 * multiply-adds).
 import { readFileSync } from 'node:fs';
-import { GraphModel, inferShapes, resolveInputShapes, resolveWindow, type Graph, type Plan } from '@wcnn/nn';
-import { backend, dispose, tensor, type KernelCall, type Tensor } from '@wcnn/tensor';
+import { gemmCalls, GraphModel, inferShapes, resolveInputShapes, resolveWindow, type Graph, type Plan } from '@wcnn/nn';
+import { backend, dispose, tensor, type Tensor } from '@wcnn/tensor';
 import type { ConvLayerSpec, ModelSpec, TensorData } from '../peers/common.js';
 import { loadModel } from '../models.js';
 import type { RunFn } from './measure.js';
@@ -148,14 +148,8 @@ export function gemmWcnnCase(n: number): WcnnCase {
   new Float32Array(backend().memory.buffer, a, n * n).set(seeded(n * n, 5));
   new Float32Array(backend().memory.buffer, b, n * n).set(seeded(n * n, 6));
   k.f32_gemm_pack_b(b, n, n, n, 0, packed);
-  // Rows split across the threads in multiples of 4 (the microkernels' row tile).
-  const threads = backend().threads;
-  const calls: KernelCall[][] = [];
-  for (let t = 0; t < threads; t++) {
-    const r0 = Math.round((n * t) / threads / 4) * 4;
-    const r1 = t === threads - 1 ? n : Math.round((n * (t + 1)) / threads / 4) * 4;
-    calls.push(r1 > r0 ? [['f32_gemm', r1 - r0, n, n, a + r0 * n * 4, n, packed, c + r0 * n * 4, n, -Infinity, Infinity, 1]] : []);
-  }
+  // Split across the threads as the library splits its GEMMs.
+  const calls = gemmCalls(n, n, n, a, n, packed, c, n, -Infinity, Infinity, 1);
   return {
     run: () => backend().parallel(calls),
     outputs: () => ({ c: new Float32Array(backend().memory.buffer, c, n * n).slice() }),

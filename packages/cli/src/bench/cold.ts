@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import type { ColdSample } from './cold-child.js';
 import type { Progress } from './progress.js';
+import type { Machine } from './report.js';
 
 export type { ColdSample };
 
@@ -116,4 +117,15 @@ export function formatCold(results: readonly ColdResult[], threads: number): str
     if (r.ort) lines.push(`  ${' '.repeat(r.name.length)}  onnxruntime-web ${r.ort.total} (session ${r.ort.load}, first run ${r.ort.first}; import ${r.ort.import} more)  ratio ${r.ratio}x`);
   }
   return lines;
+}
+
+/** The README's table: a heading line with the machine and date, then a row a model. */
+export function formatColdMarkdown(results: readonly ColdResult[], machine: Machine, threads: number, runs: number): string[] {
+  return [
+    `Cold start: init + load + first inference, fresh Node process each (${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date.slice(0, 10)}; ${threads} thread${threads > 1 ? 's' : ''}, median of ${runs})`,
+    '',
+    '| model | wcnn ms | init | load | first run | onnxruntime-web ms | ratio |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...results.map((r) => `| ${r.name} | ${r.wcnn.total} | ${r.wcnn.init} | ${r.wcnn.load} | ${r.wcnn.first} | ${r.ort?.total ?? '—'} | ${r.ratio === undefined ? '—' : `${r.ratio}x`} |`),
+  ];
 }

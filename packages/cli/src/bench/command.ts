@@ -80,7 +80,7 @@ export function parseBenchArgs(a: BenchArgs): {
 
 /** `wcnn bench --cold`: cold starts in fresh processes (3 samples each unless --runs). */
 async function coldCommand(a: BenchArgs, o: ReturnType<typeof parseBenchArgs>, io: Io, env: BenchEnv): Promise<number> {
-  const { coldStarts, formatCold } = await import('./cold.js');
+  const { coldStarts, formatCold, formatColdMarkdown } = await import('./cold.js');
   const runs = a.runs === undefined ? 3 : o.runs;
   const ort = o.peers.includes('ort');
   if (ort) await loadPeers(['ort'], {}, o.threads); // a missing package is reported before anything runs
@@ -92,11 +92,7 @@ async function coldCommand(a: BenchArgs, o: ReturnType<typeof parseBenchArgs>, i
     if (o.format === 'json') {
       io.out(JSON.stringify({ version: env.version, machine, config: { simd: o.simd, threads: o.threads, runs, statistic: 'median' }, cold: results }, null, 2));
     } else if (o.format === 'markdown') {
-      io.out(`Cold start: init + load + first inference, fresh Node process each (${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date.slice(0, 10)}; ${o.threads} thread${o.threads > 1 ? 's' : ''}, median of ${runs})`);
-      io.out('');
-      io.out('| model | wcnn ms | init | load | first run | onnxruntime-web ms | ratio |');
-      io.out('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-      for (const r of results) io.out(`| ${r.name} | ${r.wcnn.total} | ${r.wcnn.init} | ${r.wcnn.load} | ${r.wcnn.first} | ${r.ort?.total ?? '—'} | ${r.ratio === undefined ? '—' : `${r.ratio}x`} |`);
+      formatColdMarkdown(results, machine, o.threads, runs).forEach((l) => io.out(l));
     } else {
       formatCold(results, o.threads).forEach((l) => io.out(l));
     }

@@ -435,12 +435,11 @@ export function packWinogradFilterInto(w: Float32Array | number, cin: number, co
     panels.push({ c0, width, real: Math.min(width, cout - c0) });
   }
   const partial = panels[panels.length - 1].real < panels[panels.length - 1].width;
-  const threads = Math.min(threadCount(), panels.length);
   const run = (wPtr: number) => withScratch([cout * FLOAT, 36 * 16 * FLOAT, partial ? 36 * cin * 16 * FLOAT : FLOAT], ([s, zeros, u]) => {
     const mem = backend().memory.buffer;
     if (scale) new Float32Array(mem, s, cout).set(scale);
     new Float32Array(mem, zeros, 36 * 16).fill(0);
-    parallel(splitRange(panels.length, threads).map(([first, end]) => {
+    parallel(splitRange(panels.length, threadCount()).map(([first, end]) => {
       const calls: KernelCall[] = [];
       for (let i = first; i < end; i++) {
         const { c0, width, real } = panels[i];
