@@ -1,5 +1,6 @@
 // GEMM, im2col, direct (few input channels) and depthwise convolution kernels.
 export { f32_gemm_packed_size, f32_gemm_pack_b } from './f32-gemm/pack-b';
+export { f32_gemm_pack_b_filter } from './f32-gemm/pack-b-filter';
 export { f32_gemm, f32_gemm_residual } from './f32-gemm/gemm';
 export { f32_im2col } from './f32-im2col/nhwc';
 export { f32_dwconv } from './f32-dwconv/nhwc-wasmsimd';

@@ -27,6 +27,16 @@ export interface KernelExports {
    */
   f32_gemm_pack_b(b: number, ldb: number, k: number, n: number, bias: number, packed: number): void;
   /**
+   * f32_gemm_pack_b of a conv filter's (taps * cin, cout) matrix, row t * cin + ci, read from `w` with element
+   * strides per output channel, input channel and tap (ONNX's (cout, cin, kh, kw): cin * taps, taps, 1; HWIO: 1,
+   * cout, cin * cout), each column times `scale` (0: ones). Writes only the panels of columns [j0, j1) (j0 a
+   * multiple of 16, j1 one too or cout), at their place in the packing. `w` may be unaligned.
+   */
+  f32_gemm_pack_b_filter(
+    w: number, strideCout: number, strideCin: number, strideTap: number, cin: number, taps: number, cout: number,
+    bias: number, scale: number, j0: number, j1: number, packed: number,
+  ): void;
+  /**
    * C (M x N, row stride ldc) = A (M x K, row stride lda) * packed B + bias, then the epilogue.
    */
   f32_gemm(
