@@ -7,7 +7,7 @@ export { flatten, reshape, concat, transpose, slice, nchwToNhwc, nhwcToNchw, pad
 // The layer class is 'Activation' (Keras); the spec type an op's activation option takes is 'ActivationSpec'.
 export { type Activation as ActivationSpec, type ActivationName } from './activation.js';
 export { type PaddingOption } from './validate.js';
-export { WinogradFilter, type Operator, type Shape, type WeightData } from './runtime.js';
+export { GemmFilter, WinogradFilter, type Operator, type Shape, type WeightData } from './runtime.js';
 export { gemmCalls } from './parallel.js';
 export * from './graph/ir.js';
 export { compile, inferShapes, resolveInputShapes, Plan, type CompileOptions, type PlanStats } from './graph/compile.js';

@@ -110,6 +110,20 @@ export class WinogradFilter {
 }
 
 /**
+ * A conv filter (kh, kw, cin, cout) of one group already packed the way im2col + GEMM reads it
+ * (f32_gemm_pack_b's panels of the (kh * kw * cin, cout) matrix), with the conv's bias in the panels' bias
+ * rows (zeros when it has none). A GraphModel that owns its weights keeps a GEMM conv's filter only in this
+ * form, packed straight from the stored layout: a conv given it runs im2col + GEMM on it in place.
+ */
+export class GemmFilter {
+  constructor(readonly tensor: Tensor, readonly shape: readonly [number, number, number, number], readonly hasBias: boolean) {}
+
+  get ptr(): number {
+    return this.tensor.ptr();
+  }
+}
+
+/**
  * Byte offset of column j (a multiple of 16) in f32_gemm_pack_b's packing of a (k, n) matrix: the
  * whole 16-column panels before it, each a bias row and k rows.
  */

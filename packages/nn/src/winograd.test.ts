@@ -257,40 +257,55 @@ describe.each(FLAVORS)('fixtures with Winograd forced on the %s build', (flavor)
     });
   });
 
-  /** Outputs of the model under an algorithm default (compiled with it: operators are created at load). */
-  async function predict(m: OnnxModelCase, algorithm: ConvAlgorithm): Promise<Record<string, Float32Array>> {
+  /**
+   * Outputs of each of `runs` predicts of the model under an algorithm default (compiled with it: operators
+   * are created at the first predict).
+   */
+  async function predict(m: OnnxModelCase, algorithm: ConvAlgorithm, deferWinograd: boolean, runs = 1): Promise<Array<Record<string, Float32Array>>> {
     setConv2dAlgorithm(algorithm);
-    const model = await loadOnnx(join(FIXTURES, m.file));
+    const model = await loadOnnx(join(FIXTURES, m.file), { deferWinograd });
     const feeds: Record<string, Tensor> = {};
     for (const [name, rel] of Object.entries(m.inputs)) {
       const { data, shape } = readFixture(rel);
       feeds[name] = tensor(data, shape);
     }
-    const results = model.predict(feeds);
     try {
-      const out: Record<string, Float32Array> = {};
-      for (const name of Object.keys(m.outputs)) {
-        expect(results[name].shape).toEqual(readFixture(m.outputs[name]).shape);
-        out[name] = results[name].dataSync();
+      const outs: Array<Record<string, Float32Array>> = [];
+      for (let r = 0; r < runs; r++) {
+        const results = model.predict(feeds);
+        const out: Record<string, Float32Array> = {};
+        for (const name of Object.keys(m.outputs)) {
+          expect(results[name].shape).toEqual(readFixture(m.outputs[name]).shape);
+          out[name] = results[name].dataSync();
+        }
+        Object.values(results).forEach((t) => t.dispose());
+        outs.push(out);
       }
-      return out;
+      return outs;
     } finally {
-      Object.values(results).forEach((t) => t.dispose());
       Object.values(feeds).forEach((t) => t.dispose());
       model.dispose();
     }
   }
 
   it.each(onnxManifest.models.map((m) => [m.name, m] as const))('ONNX model %s', async (_n, m) => {
-    const wino = await predict(m, 'winograd');
+    const [wino] = await predict(m, 'winograd', false);
     for (const [name, rel] of Object.entries(m.outputs)) {
       expectAllClose(wino[name], readFixture(rel).data, m.tolerance, `${m.name} ${name} (winograd, ${flavor})`);
     }
     if (WINOGRAD_MODELS.includes(m.name)) {
       // The forced run really took the Winograd path: its rounding differs from the direct path's.
-      const direct = await predict(m, 'direct');
+      const [direct] = await predict(m, 'direct', false);
       const [first] = Object.keys(m.outputs);
       expect(wino[first].some((v, i) => v !== direct[first][i]), `${m.name}: Winograd output differs from direct`).toBe(true);
+      // Deferred: the first run is the direct path's, bit for bit (the same GEMM packing, made from the
+      // file's (cout, cin, kh, kw) filters), the second and third the eager Winograd's (built from it).
+      const deferred = await predict(m, 'winograd', true, 3);
+      for (const name of Object.keys(m.outputs)) {
+        expect(Array.from(deferred[0][name]), `${m.name} ${name}: first run`).toEqual(Array.from(direct[name]));
+        expect(Array.from(deferred[1][name]), `${m.name} ${name}: second run`).toEqual(Array.from(wino[name]));
+        expect(Array.from(deferred[2][name]), `${m.name} ${name}: third run`).toEqual(Array.from(wino[name]));
+      }
     }
   });
 });

@@ -9,7 +9,7 @@
  * or outputs of earlier nodes) and its outputs. Optional inputs are omitted (not empty strings).
  */
 import type { Tensor } from '@wcnn/tensor';
-import type { WinogradFilter } from '../runtime.js';
+import type { GemmFilter, WinogradFilter } from '../runtime.js';
 import type { Activation as ActivationSpec } from '../activation.js';
 import type { ConvAttrs } from '../ops/conv2d.js';
 import type { PoolAttrs } from '../ops/pool.js';
@@ -91,6 +91,22 @@ export interface Constant {
    * conv reads it in place; `data` then throws (the original values are not kept).
    */
   readonly winograd?: WinogradFilter;
+  /**
+   * A filter the model keeps only packed for im2col + GEMM, its conv's bias included: the conv reads it
+   * in place; `data` then throws.
+   */
+  readonly gemm?: GemmFilter;
+  /**
+   * The values are `data` (of shape `shape`) permuted (out axis i = axis perm[i]), not computed yet (an
+   * ONNX filter stored as (cout, cin, kh, kw)): a model that owns its weights packs them from there. With
+   * `file`, `data` is still in a file: `file.read` puts its little-endian bytes where the model wants them.
+   */
+  readonly stored?: {
+    readonly data: Float32Array;
+    shape: readonly number[];
+    perm: readonly number[];
+    file?: { readonly byteLength: number; read(into: Uint8Array): void };
+  };
   /**
    * A filter with a batch norm folded in, not computed yet: `source`'s values times `scale` per
    * output channel (the last axis). A model that owns its weights scales them in wasm memory.

@@ -1,12 +1,13 @@
 // A runnable graph: compiles a plan per input shape on first use and keeps it.
-import { backend, formatShape, keep, Tensor, tensor } from '@wcnn/tensor';
+import { backend, formatShape, keep, stridesOf, Tensor, tensor } from '@wcnn/tensor';
 import { fail } from '../validate.js';
 import { compile, foldBatchNormsIntoConvs, inferShapes, resolveInputShapes, type Plan } from './compile.js';
 import type { Constant, Conv2dAttrs, Graph, Node } from './ir.js';
 import { checkFinite, nodeLabel, WEIGHT_INPUTS } from './nodes.js';
-import { conv2dAlgorithm, convAlgorithmFor, convGeometry } from '../ops/conv2d.js';
+import { conv2dAlgorithm, convGeometry, convPath } from '../ops/conv2d.js';
 import { packWinogradFilter } from './winograd-filter.js';
-import { scaleColumns } from '../runtime.js';
+import { hwioStrides, packGemmFilter, type FilterSource } from './gemm-filter.js';
+import { scaleColumns, type GemmFilter, type WinogradFilter } from '../runtime.js';
 
 /** Plans kept per model: one per distinct input shape (batch sizes, say), oldest dropped first. */
 const MAX_PLANS = 4;
@@ -20,10 +21,48 @@ export interface GraphModelOptions {
    * with the constant's `take()` when it has one), checked for NaN and Infinity once. The model's
    * graph then refers to those tensors, not to the arrays it was given: once the caller drops its
    * own references to them, they are garbage. Operators that can use a weight's layout read it in
-   * place (a batch-1 dense layer, depthwise convs); plans for other input shapes compile from them.
+   * place (a batch-1 dense layer, depthwise convs); a conv filter the GEMM or Winograd runs on is kept
+   * only packed for it (see `takeWeights`); plans for other input shapes compile from them.
    * The weights are freed by dispose(); they do not survive `shutdown()`.
    */
   ownWeights?: boolean;
+  /**
+   * With ownWeights, default true: the first predict() runs the 3x3 convs that later run Winograd on
+   * im2col + GEMM, and the second builds their Winograd filters (4x the weights' bytes, most of a cold
+   * start's time), then drops the GEMM packing. false: they are built before the first run.
+   */
+  deferWinograd?: boolean;
+}
+
+/** A filter whose Winograd form the second run builds from its GEMM packing. */
+interface PendingWinograd {
+  name: string;
+  node: Node;
+  filter: GemmFilter;
+}
+
+/** The constant of a filter kept only in Winograd form. */
+function winogradConstant(name: string, n: Node, shape: number[], f: WinogradFilter): Constant {
+  return {
+    shape,
+    winograd: f,
+    get data(): Float32Array {
+      return fail(nodeLabel(n), `weight '${name}' is kept only in Winograd form by the model that owns it`);
+    },
+  };
+}
+
+/**
+ * The strides (per output channel, input channel and tap) of a stored filter whose HWIO view is a
+ * permutation of it, when its taps are one stride apart (kx's stride times kw is ky's), as in ONNX's
+ * (cout, cin, kh, kw) layout.
+ */
+function storedStrides(stored: Constant['stored']): [number, number, number] | undefined {
+  if (!stored || stored.shape.length !== 4 || stored.perm.length !== 4) return undefined;
+  const strides = stridesOf(stored.shape);
+  const [ky, kx, ci, co] = stored.perm.map((p) => strides[p]);
+  const kw = stored.shape[stored.perm[1]];
+  return stored.shape[stored.perm[0]] === 1 || ky === kx * kw ? [co, ci, kx] : undefined;
 }
 
 export class GraphModel {
@@ -34,9 +73,14 @@ export class GraphModel {
   /** Weights moved into wasm memory (ownWeights), and the backend generation they belong to. */
   private weights: Tensor[] | undefined;
   private weightGeneration = -1;
+  private readonly deferWinograd: boolean;
+  private pending: PendingWinograd[] = [];
+  /** predict() calls so far: the second builds the deferred Winograd filters. */
+  private runs = 0;
 
   constructor(graph: Graph, options: GraphModelOptions = {}) {
     this.ownWeights = options.ownWeights ?? false;
+    this.deferWinograd = options.deferWinograd ?? true;
     // An own copy of the node list and constants when they are going to be rewritten.
     this.graph = this.ownWeights
       ? { ...graph, nodes: graph.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } as Node['attrs'] })), constants: new Map(graph.constants) }
@@ -49,10 +93,13 @@ export class GraphModel {
   }
 
   /**
-   * Folds batch norms into convs and moves every weight into wasm memory, one at a time. A conv the
-   * first plan (these input shapes) runs with Winograd keeps its filter only in that form, built
-   * panel by panel from the original, which is then dropped: 4x the weights instead of 5x (the
-   * original plus the transformed). Plans for other shapes run such a conv with Winograd too.
+   * Folds batch norms into convs and moves every weight into wasm memory, one at a time. A conv that
+   * the first plan (these input shapes) runs with im2col + GEMM keeps its filter only packed for it
+   * (`GemmFilter`, bias included), packed straight from the layout it is stored in (an ONNX file's
+   * (cout, cin, kh, kw) too). A conv it runs with Winograd keeps its filter only in Winograd form:
+   * with `deferWinograd` the first run uses a GemmFilter and the second builds the Winograd form from
+   * it (`buildWinogradFilters`); else it is built here, panel by panel, from the original, which is
+   * then dropped. Plans for other shapes run such a conv the same way.
    */
   private takeWeights(inputShapes: Record<string, readonly number[]>): void {
     const g = this.graph;
@@ -69,43 +116,43 @@ export class GraphModel {
         if (name !== undefined && constants.has(name) && !readers.has(name)) readers.set(name, n);
       }
     }
-    const { names: winograd, largestActivation } = this.winogradFilters(folded, constants, inputShapes);
-    // The originals of Winograd filters pass through one wasm block, allocated before the weights and
+    const { forms, largestActivation } = this.filterForms(folded, constants, inputShapes);
+    // The originals of packed filters pass through one wasm block, allocated before the weights and
     // freed after, so that the first plan's arena and scratch, allocated later, fit in it and the pages
     // it touched are used again rather than left resident. Its size only needs to cover them: pages it
     // never touches cost nothing. VGG16's arena is 2 activations and a bit (26.3 MB) plus 2.4 MB of
     // scratch: a block of exactly 2 activations left the 9.4 MB the originals touched unused (~1 % of
     // the model's peak RSS).
     const size = (c: Constant): number => c.shape.reduce((a, b) => a * b, 1);
-    const largest = Math.max(0, ...[...winograd].map((name) => size(constants.get(name)!)));
+    const largest = Math.max(0, ...[...forms.keys()].map((name) => size(constants.get(name)!)));
     const { allocator } = backend();
     const reserve = largest > 0 ? allocator.alloc(Math.max(largest * 4, 3 * largestActivation + (8 << 20))) : 0;
-    /** The original values of a Winograd filter in the reserved block; returns its address. */
-    const original = (c: Constant): number => {
+    /**
+     * The values of a filter (HWIO (kh, kw, cin, cout)) in the reserved block, checked: as stored (an
+     * ONNX filter's (cout, cin, kh, kw), with its strides) when `asStored` and the layout allows, else HWIO.
+     */
+    const original = (name: string, c: Constant, n: Node, asStored: boolean): FilterSource => {
+      const [kh, kw, cin, cout] = c.shape;
       const view = new Float32Array(backend().memory.buffer, reserve, size(c));
-      const data = c.take ? c.take(view) : c.data;
-      if (data !== view) view.set(data);
-      return reserve;
+      const stored = asStored ? storedStrides(c.stored) : undefined;
+      const file = c.stored?.file;
+      if (stored && file) file.read(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+      else if (stored) view.set(c.stored!.data);
+      else {
+        const data = c.take ? c.take(view) : c.data;
+        if (data !== view) view.set(data);
+      }
+      checkFinite(nodeLabel(n), name, view);
+      return { ptr: reserve, strides: stored ?? hwioStrides(cin, cout) };
     };
     const weights: Tensor[] = [];
+    const pending: PendingWinograd[] = [];
     try {
+      // Biases first: a packed GEMM filter takes its conv's bias in.
       for (const [name, n] of readers) {
+        if (forms.has(name)) continue;
         const c = constants.get(name)!;
         let t: Tensor;
-        if (winograd.has(name)) {
-          const ptr = original(c.scaled?.source ?? c);
-          checkFinite(nodeLabel(n), name, new Float32Array(backend().memory.buffer, ptr, size(c)));
-          const f = packWinogradFilter(ptr, c.shape[2], c.shape[3], c.scaled?.scale);
-          weights.push(f.tensor);
-          constants.set(name, {
-            shape: c.shape,
-            winograd: f,
-            get data(): Float32Array {
-              return fail(nodeLabel(n), `weight '${name}' is kept only in Winograd form by the model that owns it`);
-            },
-          });
-          continue;
-        }
         const src = c.scaled?.source ?? c;
         if (c.take || c.scaled) {
           // Created (or copied) straight into wasm memory; take() allocates none, so the view stays valid.
@@ -130,6 +177,31 @@ export class GraphModel {
           },
         });
       }
+      for (const [name, form] of forms) {
+        const n = readers.get(name)!;
+        const c = constants.get(name)!;
+        const shape = c.shape as [number, number, number, number];
+        const scale = c.scaled?.scale;
+        const base = c.scaled?.source ?? c;
+        if (form === 'winograd' && !this.deferWinograd) {
+          const f = packWinogradFilter(original(name, base, n, false).ptr, shape[2], shape[3], scale);
+          weights.push(f.tensor);
+          constants.set(name, winogradConstant(name, n, c.shape, f));
+          continue;
+        }
+        const b = n.inputs[2];
+        const bias = b === undefined ? 0 : constants.get(b)!.tensor!.ptr();
+        const f = packGemmFilter(original(name, base, n, true), shape, bias, scale);
+        weights.push(f.tensor);
+        constants.set(name, {
+          shape: c.shape,
+          gemm: f,
+          get data(): Float32Array {
+            return fail(nodeLabel(n), `weight '${name}' is kept only packed for im2col + GEMM by the model that owns it`);
+          },
+        });
+        if (form === 'winograd') pending.push({ name, node: n, filter: f });
+      }
     } catch (e) {
       weights.forEach((t) => t.dispose());
       throw e;
@@ -139,7 +211,29 @@ export class GraphModel {
     g.nodes = folded;
     g.constants = constants;
     this.weights = weights;
+    this.pending = pending;
     this.weightGeneration = backend().generation;
+  }
+
+  /**
+   * The Winograd form of the filters the first run took through im2col + GEMM (`deferWinograd`), from
+   * their GEMM packing, which is then freed; the plans are compiled again. Building them (4x the
+   * filters' bytes, most of it the first touch of new pages) is most of a cold start's time, which is
+   * why the first run does without.
+   */
+  private buildWinogradFilters(): void {
+    this.plans.forEach((p) => p.dispose());
+    this.plans.clear();
+    const constants = this.graph.constants;
+    while (this.pending.length > 0) {
+      const { name, node, filter } = this.pending[0];
+      const [, , cin, cout] = filter.shape;
+      const f = packWinogradFilter(filter, cin, cout);
+      constants.set(name, winogradConstant(name, node, [...filter.shape], f));
+      this.weights![this.weights!.indexOf(filter.tensor)] = f.tensor;
+      filter.tensor.dispose();
+      this.pending.shift();
+    }
   }
 
   get inputNames(): string[] {
@@ -176,9 +270,12 @@ export class GraphModel {
     return record;
   }
 
-  /** Filters (constant names) of the convs that the plan for these shapes runs with Winograd. */
-  private winogradFilters(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): { names: Set<string>; largestActivation: number } {
-    const names = new Set<string>();
+  /**
+   * The filters (constant names) of the convs that the plan for these shapes runs with Winograd or with
+   * im2col + GEMM (one group), which the model keeps only in that form; and the largest activation's bytes.
+   */
+  private filterForms(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): { forms: Map<string, 'winograd' | 'gemm'>; largestActivation: number } {
+    const forms = new Map<string, 'winograd' | 'gemm'>();
     const shapes = inferShapes(this.graph, resolveInputShapes(this.graph, inputShapes), nodes, constants);
     const largestActivation = Math.max(0, ...nodes.flatMap((n) => n.outputs.map((o) => Math.ceil((shapes.get(o)!.reduce((a, b) => a * b, 1) * 4) / 64) * 64)));
     const reads = new Map<string, number>();
@@ -189,10 +286,13 @@ export class GraphModel {
       const w = n.inputs[1];
       if (n.op !== 'conv2d' || !constants.has(w) || reads.get(w) !== 1 || constants.has(n.inputs[0])) continue;
       const b = n.inputs[2];
+      if (b !== undefined && !constants.has(b)) continue;
       const g = convGeometry(nodeLabel(n), shapes.get(n.inputs[0])!, shapes.get(w)!, n.attrs as Conv2dAttrs, b === undefined ? undefined : shapes.get(b));
-      if (convAlgorithmFor(g, algorithm) === 'winograd') names.add(w);
+      const path = convPath(g, algorithm);
+      if (path === 'winograd') forms.set(w, 'winograd');
+      else if (path === 'gemm' && g.groups === 1) forms.set(w, 'gemm');
     }
-    return { names, largestActivation };
+    return { forms, largestActivation };
   }
 
   /** The plan for these input shapes (compiled once, then cached). */
@@ -204,6 +304,7 @@ export class GraphModel {
         fail('predict', "the model's weights were in the memory of a backend that was shut down; load the model again");
       }
     }
+    if (this.pending.length > 0 && this.runs > 0) this.buildWinogradFilters();
     const key = JSON.stringify(this.inputNames.map((n) => inputShapes[n] ?? null));
     let plan = this.plans.get(key);
     if (plan) {
@@ -225,7 +326,9 @@ export class GraphModel {
   predict(inputs: ModelInputs, op = 'predict'): Record<string, Tensor> {
     const record = this.named(op, inputs);
     const shapes = Object.fromEntries(Object.entries(record).map(([k, t]) => [k, t.shape]));
-    return this.plan(shapes).run(record);
+    const outputs = this.plan(shapes).run(record);
+    this.runs++;
+    return outputs;
   }
 
   /** Shapes of every value for the given input shapes (no memory is touched). */

@@ -7,7 +7,7 @@ import { broadcastShapes, createBinary, createUnary } from '../ops/elementwise.j
 import { createConcat, createPad2d, createSlice, createTranspose, reshapeShape, sliceGeometry } from '../ops/layout.js';
 import { createBatchNorm, createSoftmax } from '../ops/normalize.js';
 import { createGlobalPool, createPool2d, poolGeometry } from '../ops/pool.js';
-import { sizeOf, type Operator, type Shape, type WeightData, type WinogradFilter } from '../runtime.js';
+import { sizeOf, type Operator, type Shape, type WeightData, type WinogradFilter, type GemmFilter } from '../runtime.js';
 import { fail } from '../validate.js';
 import type { Constant, Node, OpSpecs, OpType } from './ir.js';
 
@@ -173,7 +173,7 @@ export function createNodeOperator(n: Node, inShapes: readonly Shape[], constant
     checkFinite(op, name, data);
     return data;
   };
-  const filter = (): WeightData | WinogradFilter => constants.get(n.inputs[1])?.winograd ?? weight(1)!;
+  const filter = (): WeightData | WinogradFilter | GemmFilter => constants.get(n.inputs[1])?.winograd ?? constants.get(n.inputs[1])?.gemm ?? weight(1)!;
   const x = inShapes[0];
   switch (n.op) {
     case 'conv2d':

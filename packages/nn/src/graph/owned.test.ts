@@ -5,9 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { backend, init, memory, shutdown, tensor, tidy, type Tensor } from '@wcnn/tensor';
 import { FLAVORS, expectAllClose, random, useBuild } from '../../test/setup.js';
 import * as nn from '../index.js';
-import { GraphModel, WinogradFilter, type Constant, type Graph, type Node } from '../index.js';
+import { GemmFilter, GraphModel, WinogradFilter, type Constant, type Graph, type Node } from '../index.js';
 import { packWinogradFilter } from './winograd-filter.js';
 import { kernels, withScratch } from '../runtime.js';
+import { setConv2dAlgorithm } from '../ops/conv2d.js';
 
 const c = (shape: number[], seed: number, lo = -0.5, hi = 0.5): Constant => ({ data: random(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape });
 const conv = (name: string, inputs: string[], output: string, groups = 1): Node => ({
@@ -72,21 +73,98 @@ describe.each(FLAVORS)('a GraphModel owning its weights (%s build)', (flavor) =>
     expect(memory()).toMatchObject({ numTensors: before.numTensors, numBytes: before.numBytes, allocatedBytes: before.allocatedBytes });
   });
 
-  it('survives tidy() around its first predict, and a thousand predicts leave memory() unchanged', () => {
+  it('survives tidy() around its first two predicts, and a thousand predicts leave memory() unchanged', () => {
     const model = new GraphModel(graph(), { ownWeights: true });
     const x = image(1, 8, 8, 3);
-    let first: ArrayLike<number> = [];
+    let first: Float32Array = new Float32Array();
+    let second: Float32Array = new Float32Array();
+    // The first on im2col + GEMM, the second builds the Winograd filter.
     tidy(() => {
       first = model.predict(x).y.dataSync();
     });
+    tidy(() => {
+      second = model.predict(x).y.dataSync();
+    });
+    expectAllClose(second, first, { rtol: 1e-4, atol: 1e-5 }, 'Winograd vs GEMM');
     const warm = model.predict(x);
-    expect(Array.from(warm.y.dataSync())).toEqual(Array.from(first));
+    expect(Array.from(warm.y.dataSync())).toEqual(Array.from(second));
     warm.y.dispose();
     const before = memory();
     for (let i = 0; i < 1000; i++) model.predict(x).y.dispose();
     expect(memory()).toEqual(before);
     model.dispose();
     x.dispose();
+  });
+
+  it('defers the Winograd filter to the second predict: the first runs a GEMM packing made from the filter as stored, then freed', () => {
+    const before = memory();
+    const g = graph();
+    const eager = new GraphModel(g, { ownWeights: true, deferWinograd: false });
+    const deferred = new GraphModel(g, { ownWeights: true });
+    const direct = new GraphModel(g, { ownWeights: true });
+    const x = image(1, 9, 9, 11);
+    const run = (m: GraphModel): number[] => {
+      const y = m.predict(x).y;
+      const out = Array.from(y.dataSync());
+      y.dispose();
+      return out;
+    };
+    // The conv on im2col + GEMM (an owned model too: its batch-1 dense runs f32_gemv, the plain model's the GEMM).
+    const previous = setConv2dAlgorithm('direct');
+    const directOut = run(direct);
+    setConv2dAlgorithm(previous);
+    expect(direct.graph.constants.get('conv1::w_bn')!.gemm).toBeInstanceOf(GemmFilter);
+    const eagerOut = run(eager);
+    expect(eager.graph.constants.get('conv1::w_bn')!.winograd).toBeInstanceOf(WinogradFilter);
+    // First run: im2col + GEMM on the GemmFilter.
+    expect(run(deferred)).toEqual(directOut);
+    const filter = deferred.graph.constants.get('conv1::w_bn')!;
+    expect(filter.gemm).toBeInstanceOf(GemmFilter);
+    expect(filter.winograd).toBeUndefined();
+    expect(() => filter.data).toThrow("conv2d 'conv1': weight 'conv1::w_bn' is kept only packed for im2col + GEMM by the model that owns it");
+    const gemmBytes = deferred.weightBytes;
+    // Second run: the Winograd filter, built from the GEMM packing, gives the eager model's bits.
+    expect(run(deferred)).toEqual(eagerOut);
+    expect(deferred.graph.constants.get('conv1::w_bn')!.winograd).toBeInstanceOf(WinogradFilter);
+    expect(deferred.weightBytes).toBe(eager.weightBytes);
+    expect(deferred.weightBytes).toBeGreaterThan(gemmBytes);
+    // Six weights a model (the folded filter and bias, depthwise, dense) and x: the GEMM packing was freed.
+    expect(memory().numTensors).toBe(before.numTensors + 3 * 6 + 1);
+    [eager, deferred, direct].forEach((m) => m.dispose());
+    x.dispose();
+    expect(memory()).toMatchObject({ numTensors: before.numTensors, allocatedBytes: before.allocatedBytes });
+  });
+
+  it('keeps a GEMM conv\'s filter only packed, bias included, for every input shape, and refuses it where it cannot run', () => {
+    // 3x3 stride 2 (16 -> 21): im2col + GEMM, one group.
+    const g: Graph = {
+      name: 'gemm',
+      inputs: [{ name: 'x', shape: [null, null, null, 16] }],
+      outputs: ['y'],
+      nodes: [{ ...conv('s2', ['x', 'w', 'b'], 'y'), attrs: { strides: [2, 2], dilations: [1, 1], padding: 'same', groups: 1, padMode: 'zeros', activation: 'relu' } }],
+      constants: new Map([['w', c([3, 3, 16, 21], 21)], ['b', c([21], 22)]]),
+    };
+    const owned = new GraphModel(g, { ownWeights: true });
+    const plain = new GraphModel(g);
+    for (const [n, h, w] of [[1, 9, 9], [2, 6, 11]]) {
+      const x = image(n, h, w, h + w);
+      tidy(() => {
+        expect(Array.from(owned.predict(x).y.dataSync()), `${n}x${h}x${w}`).toEqual(Array.from(plain.predict(x).y.dataSync()));
+      });
+      x.dispose();
+    }
+    const f = owned.graph.constants.get('w')!.gemm!;
+    expect(f).toBeInstanceOf(GemmFilter);
+    expect(f.hasBias).toBe(true);
+    expect(f.tensor.size).toBe(kernels().f32_gemm_packed_size(9 * 16, 21));
+    const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'valid' as const, groups: 1, padMode: 'zeros' as const };
+    const b = tensor(random(21, 1), [21]);
+    expect(() => nn.createConv2d('conv2d', [1, 5, 5, 16], [1, 1, 16, 21], f, b, attrs)).toThrow('conv2d: the filter is kept only packed for im2col + GEMM ([3,3,16,21], one group), which this conv cannot use');
+    expect(() => nn.createConv2d('conv2d', [1, 5, 5, 16], [3, 3, 16, 21], f, undefined, attrs)).toThrow('conv2d: the filter was packed with a bias, and the conv has none');
+    expect(() => nn.createConv2d('conv2d', [1, 5, 5, 16], [3, 3, 16, 21], f, b, attrs, { algorithm: 'winograd' })).toThrow('which this conv cannot use');
+    b.dispose();
+    owned.dispose();
+    plain.dispose();
   });
 
   it('a filter packed for Winograd panel by panel (scaled, or not) gives the same bits as transforming and packing it whole', () => {

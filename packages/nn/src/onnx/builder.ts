@@ -181,19 +181,20 @@ export class Builder {
    * the values are read, once (`data`), or straight into a model's wasm memory (`take(into)`), so
    * an imported model never holds both layouts.
    */
-  permutedConstant(name: string, purpose: string, source: Float32Array, sourceShape: readonly number[], perm: readonly number[]): string {
+  permutedConstant(name: string, purpose: string, source: Known & { data: Float32Array }, perm: readonly number[]): string {
     const key = `${name}|${purpose}`;
     const cached = this.constCache.get(key);
     if (cached !== undefined) return cached;
     const ir = !this.defined.has(name) && !this.graphOutputs.has(name) ? name : this.freshValue(`${name}::${purpose}`);
     this.reserved.add(ir);
     this.defined.add(ir);
+    const sourceShape = source.shape;
     const shape = perm.map((p) => sourceShape[p]);
     let values: Float32Array | undefined;
     const constant: Constant = {
       shape,
       get data() {
-        values ??= permuteData(source, sourceShape, perm).data;
+        values ??= permuteData(source.data, sourceShape, perm).data;
         return values;
       },
     };
@@ -201,13 +202,16 @@ export class Builder {
     Object.defineProperty(constant, 'take', {
       enumerable: false,
       value: (into?: Float32Array): Float32Array => {
-        if (!values) return permuteData(source, sourceShape, perm, into).data;
+        if (!values) return permuteData(source.data, sourceShape, perm, into).data;
         if (!into) return values;
         if (into.length !== values.length) throw new Error(`permuteData: into has ${into.length} values, expected ${values.length}`);
         into.set(values);
         return into;
       },
     });
+    // The values as stored, for a model that packs them itself (from the file, when they are still there).
+    const stored = { get data() { return source.data; }, shape: sourceShape, perm, file: source.file };
+    Object.defineProperty(constant, 'stored', { enumerable: false, value: stored });
     this.constants.set(ir, constant);
     this.constCache.set(key, ir);
     return ir;

@@ -11,6 +11,8 @@ import { OP_TYPES, type Graph, type Node } from '../graph/ir.js';
 import { GraphModel } from '../graph/model.js';
 import { expectAllClose, FIXTURES, random, readFixture, useBuild } from '../../test/setup.js';
 import { importOnnx, readOnnxFile, type OnnxImport } from './index.js';
+import { loadOnnx, nchwInputGraph } from './model.js';
+import { setConv2dAlgorithm } from '../ops/conv2d.js';
 import { FOLDERS } from './fold.js';
 import { alignRawData, Attrs, decodeModel } from './proto.js';
 import type { AttributeProto } from './wire.js';
@@ -912,5 +914,104 @@ describe('readOnnxFile reads float weights in place', () => {
     }
     const expected = [0.5, ...data.flatMap((d) => Array.from(d)), 1, 2, 3, 4, 5];
     expect(Array.from(run(viaFile, { x: { data: [0.5], shape: [1] } }).y.data)).toEqual(expected);
+  });
+});
+
+// ------------------------------------------------------------------ large weights left in the file
+
+describe('readOnnxFile leaves large float weights in the file until they are used', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wcnn-holes-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A 3x3 conv 24 -> 80 (69,120 bytes of weights: left in the file), its bias (read with the structure),
+  // then a ReLU and a Conv 1x1 80 -> 40 with a 12,800-byte filter (read with it too).
+  const w = random(80 * 24 * 9, 3);
+  const b = random(80, 4);
+  const w2 = random(40 * 80, 5);
+  const spec: ModelSpec = {
+    inputs: [['x', [1, 24, 7, 6]]],
+    outputs: [['y', [1, 40, 7, 6]]],
+    initializers: [floatTensor('w', [80, 24, 3, 3], w), floatTensor('b', [80], b), floatTensor('w2', [40, 80, 1, 1], w2)],
+    nodes: [
+      { op: 'Conv', name: '/c', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'Conv', name: '/p', inputs: ['r', 'w2'], outputs: ['y'] },
+    ],
+  };
+  const bytes = encodeModel(spec);
+  const x = random(24 * 7 * 6, 6);
+  const write = (name: string, data: Uint8Array = bytes): string => {
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    return path;
+  };
+  const predict = (model: GraphModel): Float32Array => {
+    const t = tensor(x, [1, 24, 7, 6]);
+    try {
+      const out = model.predict({ x: t }).y;
+      const data = out.dataSync().slice();
+      out.dispose();
+      return data;
+    } finally {
+      t.dispose();
+    }
+  };
+  beforeAll(() => useBuild('baseline'));
+
+  it('reads only the structure and the small tensors; the weights, when asked for, are the file\'s', async () => {
+    const { readModelFile } = await import('./file.js');
+    const path = write('holes.onnx');
+    const file = readModelFile(path);
+    expect([...file.holes.values()].map((f) => f.byteLength)).toEqual([w.byteLength]);
+    // The hole was never read: its bytes are still the fresh buffer's zeros.
+    const [start] = file.holes.keys();
+    expect(file.bytes.subarray(start, start + w.byteLength).every((v) => v === 0)).toBe(true);
+    const viaFile = await readOnnxFile(path);
+    const viaBytes = importOnnx(new Uint8Array(bytes), { name: 'holes.onnx' });
+    for (const [name, c] of viaBytes.graph.constants) {
+      expect(Array.from(viaFile.graph.constants.get(name)!.data), name).toEqual(Array.from(c.data));
+    }
+    expect(viaFile.graph.constants.get('w')!.stored!.file!.byteLength).toBe(w.byteLength);
+    expect(predict(new GraphModel(nchwInputGraph(viaFile)))).toEqual(predict(new GraphModel(nchwInputGraph(viaBytes))));
+  });
+
+  it('a model that owns its weights packs them from the file: the same outputs, first run (GEMM) and second (Winograd)', async () => {
+    const path = write('owned.onnx');
+    const model = await loadOnnx(path);
+    const reference = nchwInputGraph(importOnnx(new Uint8Array(bytes), { name: 'ref.onnx' }));
+    const previous = setConv2dAlgorithm('direct');
+    const direct = predict(new GraphModel(reference));
+    setConv2dAlgorithm(previous);
+    const winograd = predict(new GraphModel(reference));
+    const first = predict(model);
+    expectAllClose(first, direct, { rtol: 1e-5, atol: 1e-5 }, 'first run vs direct');
+    expect(model.graph.constants.get('w')!.gemm).toBeDefined();
+    expect(predict(model)).toEqual(predict(model));
+    expectAllClose(predict(model), winograd, { rtol: 1e-5, atol: 1e-5 }, 'second run vs Winograd');
+    expect(model.graph.constants.get('w')!.winograd).toBeDefined();
+    model.dispose();
+  });
+
+  it('a file changed or removed before the weights are read is a clear error, not other weights', async () => {
+    const changed = write('changed.onnx');
+    const imp = await readOnnxFile(changed);
+    const model = await loadOnnx(changed);
+    const other = new Uint8Array(bytes);
+    other[other.length - 1] ^= 1;
+    writeFileSync(changed, new Uint8Array([...other, 0]));
+    const message = /^onnx: .*changed\.onnx changed since the model was loaded \(its weights are read from it on the first run\); load the model again$/;
+    expect(() => imp.graph.constants.get('w')!.data).toThrow(message);
+    expect(() => predict(model)).toThrow(message);
+    model.dispose();
+    const removed = write('removed.onnx');
+    const gone = await loadOnnx(removed);
+    rmSync(removed);
+    expect(() => predict(gone)).toThrow(/^onnx: cannot read the weights from .*removed\.onnx: ENOENT/);
+    gone.dispose();
+  });
+
+  it('a file whose structure does not scan is read whole, and a truncated one is still a parse error', async () => {
+    // A payload length past the end: no holes, and the decoder names the problem.
+    await expect(readOnnxFile(write('cut.onnx', bytes.subarray(0, bytes.length - 100)))).rejects.toThrow(/^onnx: cannot parse .*cut\.onnx: .*truncated/);
+    await expect(readOnnxFile(write('empty.onnx', new Uint8Array(0)))).rejects.toThrow(/^onnx: cannot parse .*empty\.onnx: the file is empty/);
   });
 });

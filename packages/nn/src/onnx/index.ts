@@ -3,6 +3,7 @@
  * importOnnx is pure and synchronous; readOnnxFile (Node) reads the file and its external data.
  */
 import { importModel, type OnnxImport, type OnnxImportOptions, type OnnxValueInfo } from './importer.js';
+import type { ModelFile } from './file.js';
 import { alignRawData, checkLocation, decodeModel, externalEntry, externalTensors } from './proto.js';
 
 export { importOnnx, MIN_OPSET, MAX_OPSET } from './importer.js';
@@ -15,13 +16,23 @@ const asBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOf
 export async function readOnnxFile(path: string): Promise<OnnxImport> {
   const fs = await import('node:fs/promises');
   const { dirname, join } = await import('node:path');
-  let bytes: Uint8Array;
+  const { readModelFile } = await import('./file.js');
+  let file: ModelFile;
   try {
-    bytes = asBytes(await fs.readFile(path));
+    file = readModelFile(path);
   } catch (e) {
     throw new Error(`onnx: cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
+  const { bytes, holes } = file;
   const model = decodeModel(bytes, path);
+  // Large float weights stay in the file until a model takes them (the holes' bytes were never read).
+  for (const t of model.graph?.initializer ?? []) {
+    const f = t.rawData && holes.get(t.rawData.byteOffset - bytes.byteOffset);
+    if (f && f.byteLength === t.rawData!.length) {
+      t.fileData = f;
+      t.rawData = undefined;
+    }
+  }
   // The bytes are this function's own: weights can be aligned in place and then read without a copy.
   alignRawData(model, bytes);
   const baseDir = dirname(path);

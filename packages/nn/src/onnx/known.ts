@@ -17,7 +17,33 @@ export type DType = 'float' | 'int' | 'bool';
 export interface Known {
   dtype: DType;
   shape: number[];
-  data: Float32Array | Dim[];
+  readonly data: Float32Array | Dim[];
+  /** Set when the float values are still in the file (`data` reads them on first use). */
+  readonly file?: FileFloats;
+}
+
+/** Float values still in a file (a large ONNX initializer): `read` fills `into` with their little-endian bytes. */
+export interface FileFloats {
+  readonly byteLength: number;
+  read(into: Uint8Array): void;
+}
+
+/** A float value read from its file the first time `data` is asked for, or taken by `file.read` straight into memory of the caller's. */
+export function makeFileFloat(shape: number[], file: FileFloats): Known {
+  let values: Float32Array | undefined;
+  return {
+    dtype: 'float',
+    shape,
+    file,
+    get data(): Float32Array {
+      if (!values) {
+        const bytes = new Uint8Array(file.byteLength);
+        file.read(bytes);
+        values = new Float32Array(bytes.buffer);
+      }
+      return values;
+    },
+  };
 }
 
 /** An op, or a form of it, that the importer cannot translate; collected, reported once at the end. */
@@ -65,6 +91,12 @@ export function numbersOf(k: Known, what: string): number[] {
 export function floatsOf(k: Known, what: string): Float32Array {
   if (k.data instanceof Float32Array) return k.data;
   return Float32Array.from(numbersOf(k, what));
+}
+
+/** k as a float value: itself when it is one (its values perhaps still in the file), else its numbers as floats. */
+export function floatKnown(k: Known, what: string): Known & { readonly data: Float32Array } {
+  if (k.dtype === 'float' && (k.file || k.data instanceof Float32Array)) return k as Known & { readonly data: Float32Array };
+  return makeFloat(k.shape, floatsOf(k, what)) as Known & { readonly data: Float32Array };
 }
 
 /** The single element of a one-element value. */

@@ -37,18 +37,20 @@ export class OnnxModel extends GraphModel {
   /** What the import found (opset, producer, value infos); `graph` is the model's own graph. */
   readonly onnx: OnnxImport;
 
-  constructor(onnx: OnnxImport) {
-    super(nchwInputGraph(onnx), { ownWeights: true });
+  constructor(onnx: OnnxImport, options: { deferWinograd?: boolean } = {}) {
+    super(nchwInputGraph(onnx), { ownWeights: true, deferWinograd: options.deferWinograd });
     this.onnx = { ...onnx, graph: this.graph };
   }
 }
 
 /**
  * Loads an .onnx model from bytes or a path (Node). Every unsupported op is reported at once;
- * inputs and outputs are NCHW by their ONNX names.
+ * inputs and outputs are NCHW by their ONNX names. `deferWinograd` (default true): the first predict()
+ * runs the 3x3 convs that then run Winograd on im2col + GEMM, the second builds their Winograd filters
+ * (see GraphModelOptions).
  */
-export async function loadOnnx(source: Uint8Array | ArrayBuffer | string, options: { name?: string } = {}): Promise<OnnxModel> {
-  if (typeof source === 'string') return new OnnxModel(await readOnnxFile(source));
+export async function loadOnnx(source: Uint8Array | ArrayBuffer | string, options: { name?: string; deferWinograd?: boolean } = {}): Promise<OnnxModel> {
+  if (typeof source === 'string') return new OnnxModel(await readOnnxFile(source), options);
   const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
-  return new OnnxModel(importOnnx(bytes, { name: options.name }));
+  return new OnnxModel(importOnnx(bytes, { name: options.name }), options);
 }

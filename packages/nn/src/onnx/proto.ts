@@ -2,7 +2,7 @@
  * The protobuf side: decoding a ModelProto (wire.ts), reading node attributes and turning
  * TensorProtos (inline or external data) into Known values.
  */
-import { makeFloat, makeInt, OnnxError, sizeOf, toInt, Unsupported, type Known } from './known.js';
+import { makeFileFloat, makeFloat, makeInt, OnnxError, sizeOf, toInt, Unsupported, type Known } from './known.js';
 import { AttributeType, DataLocation, DataType, decodeModelProto, enumName, type AttributeProto, type ModelProto, type TensorProto } from './wire.js';
 
 export type { ModelProto, NodeProto, TensorProto, ValueInfoProto } from './wire.js';
@@ -160,6 +160,12 @@ export function tensorToKnown(t: TensorProto, src: TensorSource, label = `tensor
   const n = sizeOf(shape);
   const dtype = dtypeOf(dataType);
   if (dtype === undefined) throw new Unsupported(`${label} has type ${dataTypeName(dataType)}; supported: float, double, float16, bfloat16, integer and bool tensors`);
+  if (t.fileData) {
+    if (dataType !== DT.FLOAT || t.fileData.byteLength !== n * 4) {
+      throw new OnnxError(`onnx: ${src.file}: ${label} has ${t.fileData.byteLength} bytes of data but its dims [${shape.join(', ')}] need ${n * 4}`);
+    }
+    return makeFileFloat(shape, t.fileData);
+  }
   const values = t.dataLocation === DataLocation.EXTERNAL ? readRaw(dataType, externalBytes(t, src, label), label, src) : inlineValues(t, dataType, src, label);
   if (values.length !== n) {
     throw new OnnxError(`onnx: ${src.file}: ${label} holds ${values.length} values but its dims [${shape.join(', ')}] need ${n}`);

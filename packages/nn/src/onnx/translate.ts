@@ -8,6 +8,7 @@ import { irAxis, irShape, memoryTrivialReshape, NCHW_POS, NHWC_ORDER, reshapeTar
 import { clampBound, flattenShape, normAxis, reshapeShape, sliceParams, sliceShape, squeezeAxes, squeezeShape, unsqueezeShape } from './fold.js';
 import {
   elementsOf,
+  floatKnown,
   floatsOf,
   formatDims,
   isSym,
@@ -210,7 +211,7 @@ function conv(c: NodeCtx): void {
   if (ks && (ks.length !== 2 || ks[0] !== kh || ks[1] !== kw)) throw new Unsupported(`kernel_shape [${ks.join(', ')}] does not match W ${formatDims(w.shape)}`);
   const win = windowOf(c, [kh, kw], x, false);
   // OIHW -> HWIO [kh, kw, cin/groups, cout]
-  const inputs = [c.b.asNhwc(x, c.node).ir, c.b.permutedConstant(c.inputs[1], 'hwio', floatsOf(w, 'W'), w.shape, [2, 3, 1, 0])];
+  const inputs = [c.b.asNhwc(x, c.node).ir, c.b.permutedConstant(c.inputs[1], 'hwio', floatKnown(w, 'W'), [2, 3, 1, 0])];
   if (present(c, 2)) {
     const bias = constInput(c, 2, 'B (the bias)');
     if (sizeOf(bias.shape) !== cout) throw new Unsupported(`B has shape ${formatDims(bias.shape)} but there are ${cout} output channels`);

@@ -4,6 +4,8 @@
 // protobuf's JSON names, as protobufjs gives them; fields the importer does not read are skipped.
 // bytes fields are views into the input (no copy). 64-bit integers become numbers (exact to 2^53).
 
+import type { FileFloats } from './known.js';
+
 export const DataType = {
   UNDEFINED: 0, FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,
   FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, COMPLEX64: 14, COMPLEX128: 15, BFLOAT16: 16,
@@ -35,6 +37,8 @@ export interface TensorProto {
   stringData: Uint8Array[];
   name?: string;
   rawData?: Uint8Array;
+  /** Set by readOnnxFile instead of rawData for large float data left in the file. */
+  fileData?: FileFloats;
   externalData: StringStringEntryProto[];
   dataLocation?: number;
 }

@@ -10,7 +10,7 @@
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
 import { backend, effectiveKernel, formatShape, padAmounts, Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
-import { execute, kernels, Owned, packedColumnOffset, WinogradFilter, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
+import { execute, GemmFilter, kernels, Owned, packedColumnOffset, WinogradFilter, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
 import { gemmCalls, parallel, splitRange, threadCount, type KernelCall } from '../parallel.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
@@ -128,6 +128,17 @@ export function winogradPaysOff(g: ConvGeometry): boolean {
   return g.cin >= WINOGRAD_MIN_CIN && g.cout >= WINOGRAD_MIN_COUT && g.oh >= WINOGRAD_MIN_OUTPUT && g.ow >= WINOGRAD_MIN_OUTPUT;
 }
 
+/** The kernels a conv runs on (`convPath`). */
+export type ConvPath = 'depthwise' | 'winograd' | 'hwc-winograd' | 'hwc' | 'gemm';
+
+/** The path createConv2d takes for a filter in its plain layout (not a WinogradFilter or GemmFilter). */
+export function convPath(g: ConvGeometry, algorithm: ConvAlgorithm, hwc = true): ConvPath {
+  if (g.groups === g.cin && g.groups > 1) return 'depthwise';
+  if (convAlgorithmFor(g, algorithm) === 'winograd') return 'winograd';
+  if (!hwc || !hwcApplies(g)) return 'gemm';
+  return algorithm === 'auto' && hwcWinogradApplies(g) ? 'hwc-winograd' : 'hwc';
+}
+
 /** The path createConv2d takes for a geometry under an algorithm setting (a depthwise conv is never Winograd). */
 export function convAlgorithmFor(g: ConvGeometry, algorithm: ConvAlgorithm): 'winograd' | 'direct' {
   if (!winogradApplies(g)) return 'direct';
@@ -224,7 +235,7 @@ export function residualFusable(g: ConvGeometry): boolean {
  * With attrs.residual, run() takes [x, r] and adds r before the activation.
  */
 export function createConv2d(
-  op: string, xShape: Shape, wShape: Shape, w: WeightData | WinogradFilter, bias: WeightData | undefined, attrs: ConvAttrs,
+  op: string, xShape: Shape, wShape: Shape, w: WeightData | WinogradFilter | GemmFilter, bias: WeightData | undefined, attrs: ConvAttrs,
   options: CreateConvOptions = {},
 ): Operator {
   const g = convGeometry(op, xShape, wShape, attrs, bias ? (bias instanceof Float32Array ? [bias.length] : bias.shape) : undefined);
@@ -240,21 +251,25 @@ export function createConv2d(
   if (w instanceof WinogradFilter && (!winogradApplies(g) || options.algorithm === 'direct' || w.cin !== g.cin || w.cout !== g.cout)) {
     fail(op, `the filter is kept only in Winograd form (${w.cin} -> ${w.cout} channels), which this conv cannot use`);
   }
-  const winograd = w instanceof WinogradFilter || convAlgorithmFor(g, algorithm) === 'winograd';
-  const hwc = !winograd && options.hwc !== false && hwcApplies(g);
-  const hwcWinograd = hwc && algorithm === 'auto' && hwcWinogradApplies(g);
+  // A filter already packed for the GEMM (a model's own weight, its bias included) runs im2col + GEMM whatever the size.
+  if (w instanceof GemmFilter) {
+    if (g.groups !== 1 || w.shape.some((d, i) => d !== wShape[i]) || options.algorithm === 'winograd') {
+      fail(op, `the filter is kept only packed for im2col + GEMM (${formatShape(w.shape)}, one group), which this conv cannot use`);
+    }
+    if (w.hasBias !== (bias !== undefined)) fail(op, `the filter was packed ${w.hasBias ? 'with' : 'without'} a bias, and the conv has ${bias ? 'one' : 'none'}`);
+  }
+  const path = w instanceof WinogradFilter ? 'winograd' : w instanceof GemmFilter ? 'gemm' : convPath(g, algorithm, options.hwc !== false);
   if (attrs.residual && !residualFusable(g)) {
     fail(op, 'a residual input is fused only into GEMM and Winograd convs, not depthwise, circular or few-input-channel ones');
   }
   const owned = new Owned();
   try {
     const plain = w as WeightData;
-    const body = g.groups === g.cin && g.groups > 1
-      ? depthwise(g, plain, bias, act, owned)
-      : winograd ? winogradConv(g, w, bias, act, owned)
-      : hwcWinograd ? hwcWinogradConv(g, plain, bias, act, owned)
-      : hwc ? hwcConv(g, plain, bias, act, owned)
-      : gemmConv(g, plain, bias, act, owned);
+    const body = path === 'depthwise' ? depthwise(g, plain, bias, act, owned)
+      : path === 'winograd' ? winogradConv(g, w as WeightData | WinogradFilter, bias, act, owned)
+      : path === 'hwc-winograd' ? hwcWinogradConv(g, plain, bias, act, owned)
+      : path === 'hwc' ? hwcConv(g, plain, bias, act, owned)
+      : gemmConv(g, w as WeightData | GemmFilter, bias, act, owned);
     const outLen = g.n * g.oh * g.ow * g.cout;
     return {
       outShapes: [[g.n, g.oh, g.ow, g.cout]],
@@ -303,7 +318,7 @@ function depthwise(g: ConvGeometry, w: WeightData, bias: WeightData | undefined,
   };
 }
 
-function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
+function gemmConv(g: ConvGeometry, w: WeightData | GemmFilter, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
   const k = kernels();
   const cpg = g.cin / g.groups;
   const kpg = g.cout / g.groups;
@@ -312,9 +327,9 @@ function gemmConv(g: ConvGeometry, w: WeightData, bias: WeightData | undefined, 
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pads.every((p) => p === 0);
   const chunk = pointwise ? 0 : Math.min(rows, Math.max(8, Math.floor(IM2COL_CHUNK_FLOATS / depth)));
   const packedBytes = k.f32_gemm_packed_size(depth, kpg) * FLOAT;
-  const packed: number[] = [];
+  const packed: number[] = w instanceof GemmFilter ? [w.ptr] : [];
   // Weights (KH, KW, cpg, cout) are a (depth, cout) matrix; group grp's columns start at grp * kpg.
-  withWeight(w, (wPtr) => {
+  if (!(w instanceof GemmFilter)) withWeight(w, (wPtr) => {
     const pack = (bPtr: number) => {
       for (let grp = 0; grp < g.groups; grp++) {
         const p = owned.alloc(packedBytes);
@@ -413,7 +428,7 @@ function hwcWinogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | unde
 }
 
 /**
- * The 3x3 filter w (3, 3, cin, cout) (HWIO: an array, or its address in wasm memory) as Winograd
+ * The 3x3 filter w (3, 3, cin, cout) (HWIO: an array, or its address in wasm memory; or a GemmFilter) as Winograd
  * F(4x4, 3x3) runs it, written at dst: U = G g G^T as 36 (cin, cout) matrices, each packed as
  * f32_gemm_pack_b packs it (bias 0: the output transform adds it, since A^T (.) A does not carry a
  * per-matrix constant through to every output), back to back. `scale` (cout values) multiplies the
@@ -426,7 +441,7 @@ function hwcWinogradConv(g: ConvGeometry, w: WeightData, bias: WeightData | unde
  * tail columns). Most of the time is the first touch of dst's pages (4x the filter's bytes, at ~10 us
  * a page on a VM), which two threads take about 1.7x faster than one.
  */
-export function packWinogradFilterInto(w: Float32Array | number, cin: number, cout: number, dst: number, scale?: Float32Array): void {
+export function packWinogradFilterInto(w: Float32Array | number | GemmFilter, cin: number, cout: number, dst: number, scale?: Float32Array): void {
   const k = kernels();
   const packedFloats = k.f32_gemm_packed_size(cin, cout);
   const panels: Array<{ c0: number; width: number; real: number }> = [];
@@ -435,6 +450,10 @@ export function packWinogradFilterInto(w: Float32Array | number, cin: number, co
     panels.push({ c0, width, real: Math.min(width, cout - c0) });
   }
   const partial = panels[panels.length - 1].real < panels[panels.length - 1].width;
+  // Column c0 of the filter and its row stride: in the HWIO matrix, or in the GEMM packing's panel (after its bias row).
+  const column = (wPtr: number, c0: number, width: number): [number, number] => w instanceof GemmFilter
+    ? [wPtr + packedColumnOffset(9 * cin, c0) + width * FLOAT, width]
+    : [wPtr + c0 * FLOAT, cout];
   const run = (wPtr: number) => withScratch([cout * FLOAT, 36 * 16 * FLOAT, partial ? 36 * cin * 16 * FLOAT : FLOAT], ([s, zeros, u]) => {
     const mem = backend().memory.buffer;
     if (scale) new Float32Array(mem, s, cout).set(scale);
@@ -444,15 +463,16 @@ export function packWinogradFilterInto(w: Float32Array | number, cin: number, co
       for (let i = first; i < end; i++) {
         const { c0, width, real } = panels[i];
         const at = dst + packedColumnOffset(cin, c0);
+        const [src, ldw] = column(wPtr, c0, width);
         const scaleAt = scale ? s + c0 * FLOAT : 0;
         if (real === width) {
           // The 36 bias rows (packedFloats apart), then the 36 matrices' rows of this panel.
           calls.push(['f32_copy_channels', zeros, 36, width, at, packedFloats, 0]);
-          calls.push(['f32_winograd_filter_f4x4_3x3', wPtr + c0 * FLOAT, cin, width, cout, scaleAt, at + width * FLOAT, packedFloats, width]);
+          calls.push(['f32_winograd_filter_f4x4_3x3', src, cin, width, ldw, scaleAt, at + width * FLOAT, packedFloats, width]);
         } else {
           // Input channel by input channel in the scratch (36 rows of `real` floats each), matrix m then
           // read with rows 36 * real apart.
-          calls.push(['f32_winograd_filter_f4x4_3x3', wPtr + c0 * FLOAT, cin, real, cout, scaleAt, u, real, 36 * real]);
+          calls.push(['f32_winograd_filter_f4x4_3x3', src, cin, real, ldw, scaleAt, u, real, 36 * real]);
           for (let m = 0; m < 36; m++) calls.push(['f32_gemm_pack_b', u + m * real * FLOAT, 36 * real, cin, real, 0, at + m * packedFloats * FLOAT]);
         }
       }
@@ -460,6 +480,7 @@ export function packWinogradFilterInto(w: Float32Array | number, cin: number, co
     }));
   });
   if (typeof w === 'number') run(w);
+  else if (w instanceof GemmFilter) run(w.ptr);
   else withWeight(w, run);
 }
 
