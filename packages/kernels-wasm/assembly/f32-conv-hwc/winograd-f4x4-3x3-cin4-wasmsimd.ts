@@ -23,6 +23,46 @@ const CV_BYTES: usize = (4 + 36 * 16) << 2;
   return m;
 }
 
+/** As `point` for two vectors of output channels at once (U at ua and ub), the V splats loaded once for both. */
+@inline function mac(s0: v128, s1: v128, s2: v128, s3: v128, u: usize, init: v128, cin4: bool): v128 {
+  let m = madd(s0, v128.load(u), init);
+  m = madd(s1, v128.load(u, 16), m);
+  m = madd(s2, v128.load(u, 32), m);
+  if (cin4) m = madd(s3, v128.load(u, 48), m);
+  return m;
+}
+
+/**
+ * Rows of the output transform for one vector of output channels: Y[i][.] = t[i][.] A for rows [iLo, iHi), then
+ * the epilogue, stored at out (row i at out + (i - iLo) * rowBytes), n lanes.
+ */
+@inline function rowsOut(
+  t: usize, out: usize, rowBytes: usize, pixelBytes: usize, iLo: i32, iHi: i32, cols: i32, n: i32,
+  vmin: v128, vmax: v128, valpha: v128, leaky: bool,
+): void {
+  for (let i = iLo; i < iHi; i++) {
+    const ti = t + <usize>i * 96;
+    const s0 = v128.load(ti);
+    const s1 = v128.load(ti, 16);
+    const s2 = v128.load(ti, 32);
+    const s3 = v128.load(ti, 48);
+    const s4 = v128.load(ti, 64);
+    const s5 = v128.load(ti, 80);
+    let y0 = at0(s0, s1, s2, s3, s4);
+    let y1 = at1(s1, s2, s3, s4);
+    let y2 = at2(s1, s2, s3, s4);
+    let y3 = at3(s1, s2, s3, s4, s5);
+    if (leaky) {
+      y0 = leakyStep(y0, valpha);
+      y1 = leakyStep(y1, valpha);
+      y2 = leakyStep(y2, valpha);
+      y3 = leakyStep(y3, valpha);
+    }
+    store4(out, pixelBytes, cols, n, clampStep(y0, vmin, vmax), clampStep(y1, vmin, vmax), clampStep(y2, vmin, vmax), clampStep(y3, vmin, vmax));
+    out += rowBytes;
+  }
+}
+
 @inline function store4(dst: usize, pixelBytes: usize, cols: i32, n: i32, y0: v128, y1: v128, y2: v128, y3: v128): void {
   if (cols == 4 && n == 4) {
     v128.store(dst, y0);
@@ -39,16 +79,80 @@ const CV_BYTES: usize = (4 + 36 * 16) << 2;
 
 /**
  * One tile: V (36 vectors of the cin channels) at `v`; output rows [iLo, iHi) of the tile, columns < cols,
- * at dst (row i at dst + i * rowBytes). t: 24 vectors of scratch for A^T m.
+ * at dst (row i at dst + i * rowBytes). t, t2: 24 vectors of scratch each for A^T m.
+ * Output channels go two vectors at a time (the splats of V shared, a quarter fewer loads), a last odd one alone.
  */
 @inline function tileOutputs(
-  v: usize, packed: usize, cout: i32, t: usize, dst: usize, rowBytes: usize, pixelBytes: usize,
+  v: usize, packed: usize, cout: i32, t: usize, t2: usize, dst: usize, rowBytes: usize, pixelBytes: usize,
   iLo: i32, iHi: i32, cols: i32, cin4: bool,
   vmin: v128, vmax: v128, valpha: v128, leaky: bool,
 ): void {
   const zero = f32x4.splat(0);
   let uv = packed;
-  for (let co = 0; co < cout; co += 4) {
+  let co = 0;
+  for (; co + 4 < cout; co += 8) {
+    const n2 = cout - co - 4 < 4 ? cout - co - 4 : 4;
+    const ua = uv + 16;
+    const ub = uv + CV_BYTES + 16;
+    const biasA = v128.load(uv);
+    const biasB = v128.load(uv + CV_BYTES);
+    for (let c = 0; c < 6; c++) {
+      const vc = v + (<usize>c << 4);
+      const uca = ua + (<usize>c << 6);
+      const ucb = ub + (<usize>c << 6);
+      let s0 = v128.load32_splat(vc);
+      let s1 = v128.load32_splat(vc, 4);
+      let s2 = v128.load32_splat(vc, 8);
+      let s3 = cin4 ? v128.load32_splat(vc, 12) : zero;
+      const a0 = mac(s0, s1, s2, s3, uca, zero, cin4);
+      const b0 = mac(s0, s1, s2, s3, ucb, zero, cin4);
+      s0 = v128.load32_splat(vc, 96);
+      s1 = v128.load32_splat(vc, 100);
+      s2 = v128.load32_splat(vc, 104);
+      if (cin4) s3 = v128.load32_splat(vc, 108);
+      const a1 = mac(s0, s1, s2, s3, uca + 384, c == 1 ? biasA : zero, cin4);
+      const b1 = mac(s0, s1, s2, s3, ucb + 384, c == 1 ? biasB : zero, cin4);
+      s0 = v128.load32_splat(vc, 192);
+      s1 = v128.load32_splat(vc, 196);
+      s2 = v128.load32_splat(vc, 200);
+      if (cin4) s3 = v128.load32_splat(vc, 204);
+      const a2 = mac(s0, s1, s2, s3, uca + 768, zero, cin4);
+      const b2 = mac(s0, s1, s2, s3, ucb + 768, zero, cin4);
+      s0 = v128.load32_splat(vc, 288);
+      s1 = v128.load32_splat(vc, 292);
+      s2 = v128.load32_splat(vc, 296);
+      if (cin4) s3 = v128.load32_splat(vc, 300);
+      const a3 = mac(s0, s1, s2, s3, uca + 1152, zero, cin4);
+      const b3 = mac(s0, s1, s2, s3, ucb + 1152, zero, cin4);
+      s0 = v128.load32_splat(vc, 384);
+      s1 = v128.load32_splat(vc, 388);
+      s2 = v128.load32_splat(vc, 392);
+      if (cin4) s3 = v128.load32_splat(vc, 396);
+      const a4 = mac(s0, s1, s2, s3, uca + 1536, zero, cin4);
+      const b4 = mac(s0, s1, s2, s3, ucb + 1536, zero, cin4);
+      s0 = v128.load32_splat(vc, 480);
+      s1 = v128.load32_splat(vc, 484);
+      s2 = v128.load32_splat(vc, 488);
+      if (cin4) s3 = v128.load32_splat(vc, 492);
+      const a5 = mac(s0, s1, s2, s3, uca + 1920, zero, cin4);
+      const b5 = mac(s0, s1, s2, s3, ucb + 1920, zero, cin4);
+      const tc = t + (<usize>c << 4);
+      v128.store(tc, at0(a0, a1, a2, a3, a4));
+      v128.store(tc, at1(a1, a2, a3, a4), 96);
+      v128.store(tc, at2(a1, a2, a3, a4), 192);
+      v128.store(tc, at3(a1, a2, a3, a4, a5), 288);
+      const t2c = t2 + (<usize>c << 4);
+      v128.store(t2c, at0(b0, b1, b2, b3, b4));
+      v128.store(t2c, at1(b1, b2, b3, b4), 96);
+      v128.store(t2c, at2(b1, b2, b3, b4), 192);
+      v128.store(t2c, at3(b1, b2, b3, b4, b5), 288);
+    }
+    const out = dst + (<usize>co << 2) + <usize>iLo * rowBytes;
+    rowsOut(t, out, rowBytes, pixelBytes, iLo, iHi, cols, 4, vmin, vmax, valpha, leaky);
+    rowsOut(t2, out + 16, rowBytes, pixelBytes, iLo, iHi, cols, n2, vmin, vmax, valpha, leaky);
+    uv += 2 * CV_BYTES;
+  }
+  for (; co < cout; co += 4) {
     const n = cout - co < 4 ? cout - co : 4;
     const vbias = v128.load(uv);
     const u = uv + 16;
@@ -69,28 +173,7 @@ const CV_BYTES: usize = (4 + 36 * 16) << 2;
       v128.store(tc, at3(m1, m2, m3, m4, m5), 288);
     }
     // Rows: Y[i][.] = t[i][.] A, then the epilogue.
-    let out = dst + (<usize>co << 2) + <usize>iLo * rowBytes;
-    for (let i = iLo; i < iHi; i++) {
-      const ti = t + <usize>i * 96;
-      const s0 = v128.load(ti);
-      const s1 = v128.load(ti, 16);
-      const s2 = v128.load(ti, 32);
-      const s3 = v128.load(ti, 48);
-      const s4 = v128.load(ti, 64);
-      const s5 = v128.load(ti, 80);
-      let y0 = at0(s0, s1, s2, s3, s4);
-      let y1 = at1(s1, s2, s3, s4);
-      let y2 = at2(s1, s2, s3, s4);
-      let y3 = at3(s1, s2, s3, s4, s5);
-      if (leaky) {
-        y0 = leakyStep(y0, valpha);
-        y1 = leakyStep(y1, valpha);
-        y2 = leakyStep(y2, valpha);
-        y3 = leakyStep(y3, valpha);
-      }
-      store4(out, pixelBytes, cols, n, clampStep(y0, vmin, vmax), clampStep(y1, vmin, vmax), clampStep(y2, vmin, vmax), clampStep(y3, vmin, vmax));
-      out += rowBytes;
-    }
+    rowsOut(t, dst + (<usize>co << 2) + <usize>iLo * rowBytes, rowBytes, pixelBytes, iLo, iHi, cols, n, vmin, vmax, valpha, leaky);
     uv += CV_BYTES;
   }
 }
@@ -150,7 +233,8 @@ export function f32_conv_hwc_winograd_f4x4_3x3(
   const outPixelBytes = <usize>cout << 2;
   const outRowBytes = outPixelBytes * <usize>ow;
   const tilesW = (ow + 3) >> 2;
-  // Scratch: d = B^T patch (36 vectors, [r][c]), V (36, [i][j]), t = A^T m (24, [i][c]).
+  // Scratch: d = B^T patch (36 vectors, [r][c]), V (36, [i][j]), t = A^T m (24, [i][c]); once V is made, d
+  // holds a second vector of output channels' A^T m.
   const d = scratch;
   const v = scratch + 36 * 16;
   const t = scratch + 72 * 16;
@@ -215,9 +299,9 @@ export function f32_conv_hwc_winograd_f4x4_3x3(
       const cols = ow - ox0 < 4 ? ow - ox0 : 4;
       const dst = y + <usize>(r - iLo) * outRowBytes + <usize>ox0 * outPixelBytes;
       if (cin == 4) {
-        tileOutputs(v, packed, cout, t, dst, outRowBytes, outPixelBytes, iLo, iHi, cols, true, vmin, vmax, valpha, leaky);
+        tileOutputs(v, packed, cout, t, d, dst, outRowBytes, outPixelBytes, iLo, iHi, cols, true, vmin, vmax, valpha, leaky);
       } else {
-        tileOutputs(v, packed, cout, t, dst, outRowBytes, outPixelBytes, iLo, iHi, cols, false, vmin, vmax, valpha, leaky);
+        tileOutputs(v, packed, cout, t, d, dst, outRowBytes, outPixelBytes, iLo, iHi, cols, false, vmin, vmax, valpha, leaky);
       }
     }
     r += oyEnd - oy;
