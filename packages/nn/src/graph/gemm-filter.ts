@@ -22,19 +22,24 @@ export function hwioStrides(cin: number, cout: number): [number, number, number]
  */
 export function packGemmFilter(src: FilterSource, shape: readonly [number, number, number, number], bias: number, scale?: Float32Array): GemmFilter {
   const [kh, kw, cin, cout] = shape;
-  const k = kernels();
-  const t = keep(Tensor.empty([k.f32_gemm_packed_size(kh * kw * cin, cout)], 'predict'));
+  const t = keep(Tensor.empty([kernels().f32_gemm_packed_size(kh * kw * cin, cout)], 'predict'));
   try {
-    withScratch([cout * 4], ([s]) => {
-      if (scale) new Float32Array(backend().memory.buffer, s, cout).set(scale);
-      const panels = Math.ceil(cout / 16);
-      parallel(splitRange(panels, threadCount()).map(([p0, p1]) => [
-        ['f32_gemm_pack_b_filter', src.ptr, ...src.strides, cin, kh * kw, cout, bias, scale ? s : 0, p0 * 16, Math.min(cout, p1 * 16), t.ptr()],
-      ]));
-    });
+    packGemmFilterInto(src, shape, bias, scale, t.ptr());
   } catch (e) {
     t.dispose();
     throw e;
   }
   return new GemmFilter(t, shape, bias !== 0);
+}
+
+/** As packGemmFilter, into dst (f32_gemm_packed_size(kh * kw * cin, cout) floats). */
+export function packGemmFilterInto(src: FilterSource, shape: readonly [number, number, number, number], bias: number, scale: Float32Array | undefined, dst: number): void {
+  const [kh, kw, cin, cout] = shape;
+  withScratch([cout * 4], ([s]) => {
+    if (scale) new Float32Array(backend().memory.buffer, s, cout).set(scale);
+    const panels = Math.ceil(cout / 16);
+    parallel(splitRange(panels, threadCount()).map(([p0, p1]) => [
+      ['f32_gemm_pack_b_filter', src.ptr, ...src.strides, cin, kh * kw, cout, bias, scale ? s : 0, p0 * 16, Math.min(cout, p1 * 16), dst],
+    ]));
+  });
 }

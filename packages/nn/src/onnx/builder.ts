@@ -177,9 +177,10 @@ export class Builder {
   }
 
   /**
-   * As constant(), for a weight stored permuted (OIHW filters as HWIO): the permutation runs when
-   * the values are read, once (`data`), or straight into a model's wasm memory (`take(into)`), so
-   * an imported model never holds both layouts.
+   * As constant(), for a weight stored permuted (OIHW filters as HWIO, a Gemm's B transposed) or as it
+   * is (perm the identity): the permutation runs when the values are read, once (`data`), or straight
+   * into a model's wasm memory (`take(into)`), so an imported model never holds both layouts; values
+   * still in the file (`source.file`) are read from it only then.
    */
   permutedConstant(name: string, purpose: string, source: Known & { data: Float32Array }, perm: readonly number[]): string {
     const key = `${name}|${purpose}`;
@@ -190,11 +191,12 @@ export class Builder {
     this.defined.add(ir);
     const sourceShape = source.shape;
     const shape = perm.map((p) => sourceShape[p]);
+    const identity = perm.every((p, i) => p === i);
     let values: Float32Array | undefined;
     const constant: Constant = {
       shape,
       get data() {
-        values ??= permuteData(source.data, sourceShape, perm).data;
+        values ??= identity ? source.data : permuteData(source.data, sourceShape, perm).data;
         return values;
       },
     };

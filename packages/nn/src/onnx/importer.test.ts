@@ -1009,6 +1009,56 @@ describe('readOnnxFile leaves large float weights in the file until they are use
     gone.dispose();
   });
 
+  it('the second run reads the weights again to build the Winograd filters, or, the file changed, builds them from the GEMM packing', async () => {
+    const reread = write('reread.onnx');
+    const kept = write('kept.onnx');
+    const a = await loadOnnx(reread);
+    const b = await loadOnnx(kept);
+    const first = predict(a);
+    expect(predict(b)).toEqual(first);
+    // b's file changes after its first run: its second run cannot read it again, and needs not.
+    writeFileSync(kept, new Uint8Array([...bytes, 0]));
+    const second = predict(a);
+    expect(predict(b)).toEqual(second);
+    expect(b.graph.constants.get('w')!.winograd).toBeDefined();
+    expect(predict(b)).toEqual(second);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('reads a large dense weight from the file straight into wasm memory, as stored (MatMul) or transposed in chunks (Gemm transB)', async () => {
+    // Gemm B (1100, 1000), transB: 4.4 MB, two chunks of rows; MatMul B (1100, 20) as it is.
+    const gb = random(1100 * 1000, 11);
+    const mb = random(1100 * 20, 12);
+    const dense: ModelSpec = {
+      inputs: [['x', [1, 1000]]],
+      outputs: [['y', [1, 20]]],
+      initializers: [floatTensor('gb', [1100, 1000], gb), floatTensor('mb', [1100, 20], mb)],
+      nodes: [
+        { op: 'Gemm', name: '/g', inputs: ['x', 'gb'], outputs: ['h'], attrs: { transB: 1 } },
+        { op: 'MatMul', name: '/m', inputs: ['h', 'mb'], outputs: ['y'] },
+      ],
+    };
+    const path = write('dense.onnx', encodeModel(dense));
+    const model = await loadOnnx(path);
+    const plain = importOnnx(new Uint8Array(readFileSync(path)), { name: 'dense.onnx' });
+    const xd = random(1000, 13);
+    const xt = tensor(xd, [1, 1000]);
+    const got = model.predict({ x: xt }).y;
+    const want = run(plain, { x: { data: xd, shape: [1, 1000] } }).y;
+    expectAllClose(got.dataSync(), want.data, { rtol: 1e-4, atol: 1e-4 }, 'owned (from the file) vs plain');
+    got.dispose();
+    xt.dispose();
+    // The owned weights are the file's, bit for bit, in the dense layout (K, N).
+    for (const name of ['gb', 'mb']) {
+      const owned = [...model.graph.constants].find(([k]) => k.startsWith(name))![1];
+      const expected = [...plain.graph.constants].find(([k]) => k.startsWith(name))![1];
+      expect(owned.tensor).toBeDefined();
+      expect(Array.from(owned.data), name).toEqual(Array.from(expected.data));
+    }
+    model.dispose();
+  });
+
   it('a file whose structure does not scan is read whole, and a truncated one is still a parse error', async () => {
     // A payload length past the end: no holes, and the decoder names the problem.
     await expect(readOnnxFile(write('cut.onnx', bytes.subarray(0, bytes.length - 100)))).rejects.toThrow(/^onnx: cannot parse .*cut\.onnx: .*truncated/);

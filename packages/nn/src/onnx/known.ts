@@ -22,10 +22,15 @@ export interface Known {
   readonly file?: FileFloats;
 }
 
-/** Float values still in a file (a large ONNX initializer): `read` fills `into` with their little-endian bytes. */
+/**
+ * Float values still in a file (a large ONNX initializer): `read` fills `into` with their little-endian
+ * bytes from byte `offset` on (default 0).
+ */
 export interface FileFloats {
   readonly byteLength: number;
-  read(into: Uint8Array): void;
+  read(into: Uint8Array, offset?: number): void;
+  /** Whether the file is still the one loaded (read would succeed). */
+  unchanged(): boolean;
 }
 
 /** A float value read from its file the first time `data` is asked for, or taken by `file.read` straight into memory of the caller's. */

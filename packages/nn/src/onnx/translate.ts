@@ -265,17 +265,17 @@ function reduceAsGlobalPool(kind: 'max' | 'avg'): Translator {
 
 // ------------------------------------------------------------------ dense
 
-/** x (plain, [..., K]) times the constant w [K, N] plus bias: a dense node writing the output. */
+/** A constant by the ONNX value it derives from, and how (one IR constant per pair). */
 interface NamedConstant {
-  /** the ONNX value it derives from, and how (one IR constant per pair) */
   name: string;
   purpose: string;
   shape: number[];
   data: Float32Array;
 }
 
-function denseNode(c: NodeCtx, x: Runtime, w: NamedConstant, bias: Omit<NamedConstant, 'shape'> | undefined, outShape: Dim[], outName?: string): string {
-  const inputs = [x.ir, c.b.constant(w.name, w.purpose, w.shape, w.data)];
+/** x (plain, [..., K]) times the IR constant w [K, N] plus bias: a dense node writing the output. */
+function denseNode(c: NodeCtx, x: Runtime, w: string, bias: Omit<NamedConstant, 'shape'> | undefined, outShape: Dim[], outName?: string): string {
+  const inputs = [x.ir, w];
   if (bias) inputs.push(c.b.constant(bias.name, bias.purpose, [bias.data.length], bias.data));
   const y = outName ?? output(c, outShape, false);
   c.b.add(c.node, 'dense', inputs, [y], {});
@@ -296,12 +296,14 @@ function gemm(c: NodeCtx): void {
     c.b.add(`${c.node}::transA`, 'transpose', [a.ir], [t.ir], { perm: [1, 0] });
     a = t;
   }
-  const bData = floatsOf(bk, 'B');
-  const w = transB ? permuteData(bData, bk.shape, [1, 0]) : { data: bData, shape: bk.shape };
-  const [k, n] = w.shape;
+  const [k, n] = transB ? [bk.shape[1], bk.shape[0]] : bk.shape;
   if (typeof a.shape[1] === 'number' && a.shape[1] !== k) throw new Unsupported(`A ${formatDims(a.shape)} and B ${formatDims(bk.shape)} (transA ${+transA}, transB ${+transB}) do not multiply`);
-  const scaled = alpha === 1 ? w.data : w.data.map((v) => v * alpha);
-  const wc: NamedConstant = { name: c.inputs[1], purpose: `dense:transB=${+transB}:alpha=${alpha}`, shape: w.shape, data: scaled };
+  const purpose = `dense:transB=${+transB}:alpha=${alpha}`;
+  const perm = transB ? [1, 0] : [0, 1];
+  // alpha 1 (the usual): B as it is stored, read (perhaps from the file) when used.
+  const wc = alpha === 1
+    ? c.b.permutedConstant(c.inputs[1], purpose, floatKnown(bk, 'B'), perm)
+    : c.b.constant(c.inputs[1], purpose, [k, n], permuteData(floatsOf(bk, 'B'), bk.shape, perm).data.map((v) => v * alpha));
   const outShape: Dim[] = [a.shape[0], n];
   const ck = present(c, 2) && beta !== 0 ? constInput(c, 2, 'C') : undefined;
   if (!ck) {
@@ -331,7 +333,7 @@ function matmul(c: NodeCtx): void {
   const [k, n] = bk.shape.length === 2 ? bk.shape : [bk.shape[0], 1];
   const ka = a.shape[a.shape.length - 1];
   if (typeof ka === 'number' && ka !== k) throw new Unsupported(`A ${formatDims(a.shape)} and B ${formatDims(bk.shape)} do not multiply`);
-  const w: NamedConstant = { name: c.inputs[1], purpose: 'dense', shape: [k, n], data: floatsOf(bk, 'B') };
+  const w = bk.shape.length === 2 ? c.b.permutedConstant(c.inputs[1], 'dense', floatKnown(bk, 'B'), [0, 1]) : c.b.constant(c.inputs[1], 'dense', [k, n], floatsOf(bk, 'B'));
   if (bk.shape.length === 2) {
     denseNode(c, a, w, undefined, [...a.shape.slice(0, -1), n]);
     return;
