@@ -12,6 +12,14 @@ export function parseSimd(value: string | undefined): SimdOption {
   return simd;
 }
 
+/** A positive integer option (`--runs N`), or `fallback` when it is not given. */
+export function positiveInt(flag: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${v}'`);
+  return n;
+}
+
 /** `--threads N`: a positive integer; undefined leaves the library's default (all cores). */
 export function parseThreads(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

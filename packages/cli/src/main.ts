@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
-import { parseSimd, parseThreads, startEngine } from './engine.js';
+import { parseSimd, parseThreads, positiveInt, startEngine } from './engine.js';
 import { loadModel } from './models.js';
 import { runModel } from './run.js';
 
@@ -12,7 +12,10 @@ Usage:
       The lecture's worked convolution example, a short conv and pool benchmark, and a short
       comparison with TensorFlow.js and onnxruntime-web (when installed).
   wcnn run MODEL.onnx|zoo:NAME --input NAME=FILE.npy [--input ...] --out DIR [--simd ...] [--threads N]
+           [--runs N]
       Runs a model; writes DIR/<output name>.npy for every output and prints name, shape, time.
+      --runs N runs it N times and prints each run's time (the first runs the 3x3 convs on im2col +
+      GEMM, the second builds their Winograd filters); the outputs are the last run's.
       ONNX models take and give NCHW arrays, as ONNX defines them; zoo models are NHWC (Keras).
   wcnn summary MODEL.onnx|zoo:NAME [--input-shape 1,3,224,224] [--json]
       Layers, output shapes, parameter counts and receptive fields.
@@ -31,7 +34,7 @@ Usage:
 Options:
   --simd         kernel build: auto (default: relaxed SIMD where available), baseline or relaxed
   --quick        a shorter benchmark (about 0.3 s per case instead of 1 s)
-  --runs N       bench: at least N Benchmark.js samples per measurement (default 5)
+  --runs N       bench: at least N Benchmark.js samples per measurement (default 5); run: runs (default 1)
   --max-time S   bench: seconds a measurement may take once it has N samples (default 0.5)
   --vs LIST      bench: peers to measure too: tfjs, ort
   --markdown     bench: a markdown table for the README instead of the text table
@@ -68,7 +71,7 @@ function parseShape(v: string | undefined): number[] | undefined {
 
 const COMMANDS = ['demo', 'run', 'summary', 'bench'];
 /** Options that only bench takes, and options that bench does not take. */
-const BENCH_ONLY = ['suite', 'runs', 'vs', 'markdown', 'max-time', 'cold'];
+const BENCH_ONLY = ['suite', 'vs', 'markdown', 'max-time', 'cold'];
 const NOT_BENCH = ['quick', 'input', 'out', 'input-shape'];
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage or input). */
@@ -118,6 +121,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const given = (names: string[]) => names.filter((n) => values[n as keyof typeof values] !== undefined);
     const misplaced = command === 'bench' ? given(NOT_BENCH) : given(BENCH_ONLY);
     if (misplaced.length > 0) throw new UsageError(`--${misplaced[0]} is ${command === 'bench' ? 'not an option of bench' : 'an option of bench only'}`);
+    if (values.runs !== undefined && command !== 'bench' && command !== 'run') throw new UsageError('--runs is an option of run and bench only');
     // The benchmark and the demo (Benchmark.js, the peers) load only when asked for: `run` stays lean.
     if (command === 'bench') {
       const { benchCommand } = await import('./bench/command.js');
@@ -144,6 +148,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     if (rest.length !== 1) throw new UsageError(`${command} expects one model (MODEL.onnx or zoo:NAME), got ${rest.length === 0 ? 'none' : rest.join(' ')}`);
     const inputShape = parseShape(values['input-shape']);
+    const runs = positiveInt('--runs', values.runs, 1);
     await startEngine(simd, threads);
     const loaded = await loadModel(rest[0], command === 'summary' ? inputShape : undefined);
     if (command === 'summary') {
@@ -155,7 +160,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (!values.input || values.input.length === 0) throw new UsageError('run needs --input NAME=FILE.npy (one per model input)');
     if (!values.out) throw new UsageError('run needs --out DIR');
     const model = loaded.runnable();
-    await runModel(model, loaded.layout, values.input, values.out, io.out);
+    await runModel(model, loaded.layout, values.input, values.out, io.out, runs);
     model.dispose();
     return 0;
   } catch (e) {

@@ -49,6 +49,24 @@ describe('wcnn run', () => {
   });
 });
 
+describe('wcnn run --runs', () => {
+  it('runs the model N times, prints each time, and writes the last outputs (the Winograd filters built on the second)', () => {
+    const m = manifest.models.find((x) => x.name === 'resnet_tiny')!;
+    const out = mkdtempSync(join(tmpdir(), 'wcnn-runs-'));
+    const inputs = Object.entries(m.inputs).flatMap(([k, rel]) => ['--input', `${k}=${join(FIXTURES, rel)}`]);
+    const r = wcnn('run', join(FIXTURES, m.file), ...inputs, '--out', out, '--runs', '3');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(0, 3).map((l) => l.replace(/[\d.]+ ms/, 'T ms'))).toEqual(['run 1  T ms', 'run 2  T ms', 'run 3  T ms']);
+    expect(lines).toHaveLength(3 + Object.keys(m.outputs).length);
+    for (const [name, rel] of Object.entries(m.outputs)) {
+      const expected = parseNpy(readFileSync(join(FIXTURES, rel)));
+      expect(allClose(parseNpy(readFileSync(join(out, outputFileName(name)))).data, expected.data, m.tolerance), name).toBeUndefined();
+    }
+  });
+});
+
 describe('bad input exits with code 2 and one line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wcnn-bad-'));
   const lenet = join(FIXTURES, 'onnx/lenet5.onnx');

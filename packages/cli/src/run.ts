@@ -32,7 +32,8 @@ export function parseInputArgs(args: readonly string[], inputNames: readonly str
 /** Output value names may hold '/' or ':' (ONNX): keep file names to [A-Za-z0-9._-]. */
 export const outputFileName = (name: string): string => `${name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._]+/, '') || 'output'}.npy`;
 
-export async function runModel(model: GraphModel, layout: 'NCHW' | 'NHWC', inputArgs: readonly string[], outDir: string, print: (l: string) => void): Promise<void> {
+/** Runs the model `runs` times on the .npy inputs (printing each run's time when more than one); writes the last outputs. */
+export async function runModel(model: GraphModel, layout: 'NCHW' | 'NHWC', inputArgs: readonly string[], outDir: string, print: (l: string) => void, runs = 1): Promise<void> {
   const files = parseInputArgs(inputArgs, model.inputNames);
   const inputs: Record<string, Tensor> = {};
   try {
@@ -49,9 +50,15 @@ export async function runModel(model: GraphModel, layout: 'NCHW' | 'NHWC', input
     mkdirSync(outDir, { recursive: true });
     // Compile first, so the time printed is the inference alone.
     model.plan(Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, t.shape])));
-    const start = performance.now();
-    const outputs = model.predict(inputs);
-    const ms = performance.now() - start;
+    let outputs: Record<string, Tensor> = {};
+    let ms = 0;
+    for (let r = 1; r <= runs; r++) {
+      Object.values(outputs).forEach((t) => t.dispose());
+      const start = performance.now();
+      outputs = model.predict(inputs);
+      ms = performance.now() - start;
+      if (runs > 1) print(`run ${r}  ${ms.toFixed(1)} ms`);
+    }
     for (const [name, t] of Object.entries(outputs)) {
       const file = join(outDir, outputFileName(name));
       await writeNpyFile(file, t.dataSync(), t.shape);

@@ -2,7 +2,7 @@
 // the same process, with this machine's SIMD peak measured alongside.
 import { UsageError } from '../errors.js';
 import { backend } from '@wcnn/tensor';
-import { parseSimd, parseThreads, startEngine } from '../engine.js';
+import { parseSimd, parseThreads, positiveInt, startEngine } from '../engine.js';
 import type { Io } from '../main.js';
 import { loadPeers, parsePeerList } from '../peers/index.js';
 import { loadModelCase, type ModelCase } from './cases.js';
@@ -37,12 +37,6 @@ export const DEFAULT_RUNS = 5;
 const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
 export const DEFAULT_MAX_TIME = 0.5;
 
-function positiveInt(flag: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${v}'`);
-  return n;
-}
 
 /** Checks every argument before anything slow starts; returns what the run needs. */
 export function parseBenchArgs(a: BenchArgs): {
