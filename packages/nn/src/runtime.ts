@@ -102,10 +102,11 @@ export type WeightData = Tensor | Float32Array;
  * its weights keeps such a filter instead of the original (a conv given it always runs Winograd).
  */
 export class WinogradFilter {
-  constructor(readonly tensor: Tensor, readonly cin: number, readonly cout: number) {}
+  /** `offset`: bytes into the tensor (a model keeps several filters in one block). */
+  constructor(readonly tensor: Tensor, readonly cin: number, readonly cout: number, readonly offset = 0) {}
 
   get ptr(): number {
-    return this.tensor.ptr();
+    return this.tensor.ptr() + this.offset;
   }
 }
 
@@ -116,10 +117,11 @@ export class WinogradFilter {
  * form, packed straight from the stored layout: a conv given it runs im2col + GEMM on it in place.
  */
 export class GemmFilter {
-  constructor(readonly tensor: Tensor, readonly shape: readonly [number, number, number, number], readonly hasBias: boolean) {}
+  /** `offset`: bytes into the tensor (a model keeps several filters in one block). */
+  constructor(readonly tensor: Tensor, readonly shape: readonly [number, number, number, number], readonly hasBias: boolean, readonly offset = 0) {}
 
   get ptr(): number {
-    return this.tensor.ptr();
+    return this.tensor.ptr() + this.offset;
   }
 }
 

@@ -105,7 +105,7 @@ export interface Constant {
     readonly data: Float32Array;
     shape: readonly number[];
     perm: readonly number[];
-    file?: { readonly byteLength: number; read(into: Uint8Array, offset?: number): void; unchanged(): boolean };
+    file?: { readonly byteLength: number; read(into: Uint8Array, offset?: number): void };
   };
   /**
    * A filter with a batch norm folded in, not computed yet: `source`'s values times `scale` per

@@ -4,10 +4,10 @@ import { fail } from '../validate.js';
 import { compile, foldBatchNormsIntoConvs, inferShapes, resolveInputShapes, type Plan } from './compile.js';
 import type { Constant, Conv2dAttrs, Graph, Node } from './ir.js';
 import { checkFinite, nodeLabel, WEIGHT_INPUTS } from './nodes.js';
-import { conv2dAlgorithm, convGeometry, convPath } from '../ops/conv2d.js';
+import { conv2dAlgorithm, convGeometry, convPath, packWinogradFilterInto } from '../ops/conv2d.js';
 import { packWinogradFilter } from './winograd-filter.js';
 import { hwioStrides, packGemmFilter, packGemmFilterInto, type FilterSource } from './gemm-filter.js';
-import { GemmFilter, kernels, scaleColumns, withScratch, type WinogradFilter } from '../runtime.js';
+import { GemmFilter, kernels, scaleColumns, WinogradFilter, withScratch } from '../runtime.js';
 
 /** Plans kept per model: one per distinct input shape (batch sizes, say), oldest dropped first. */
 const MAX_PLANS = 4;
@@ -34,18 +34,52 @@ export interface GraphModelOptions {
   deferWinograd?: boolean;
 }
 
-/** A filter whose Winograd form the second run builds. */
+/** A filter whose Winograd form the second run builds, from its GEMM packing. */
 interface PendingWinograd {
   name: string;
   node: Node;
   filter: GemmFilter;
-  /** A folded batch norm's scale (already in the GEMM packing, not in what `reread` reads). */
-  scale?: Float32Array;
-  /**
-   * Reads the original values again, into wasm memory at `ptr` (the filter's size in floats), when they can
-   * be had without keeping a copy (from the file they were loaded from); `ready` says whether they still can.
-   */
-  reread?: { ready(): boolean; read(ptr: number): FilterSource };
+  /** Where the Winograd form goes in the block of `WinogradHome` (bytes). */
+  offset: number;
+}
+
+/**
+ * One block for the Winograd forms of the deferred filters, each at `winograd[i]` (bytes; filters in
+ * order of size, smallest first), with their GEMM packings at its end, at `gemm[i]`, in the same order:
+ * the first run touches the packings' pages only, and the second writes each Winograd form over the
+ * packings it has already used (each packing lies past the end of its own Winograd form, except the
+ * last, which is copied out first), so the block's pages are all the memory the filters ever take.
+ */
+interface WinogradHome {
+  bytes: number;
+  winograd: number[];
+  gemm: number[];
+}
+
+/**
+ * The layout of WinogradHome for filters (kh, kw, cin, cout). A Winograd form takes 36 (cin + 1) / (9 cin + 1)
+ * >= 3.6 times its packing's bytes, so with the smallest first every packing but the last lies past the end
+ * of its own Winograd form (and of those built before it): each one after it holds at least 3.6 of its sizes.
+ */
+function winogradHome(shapes: ReadonlyArray<readonly number[]>): WinogradHome {
+  const k = kernels();
+  const line = (b: number) => Math.ceil(b / 64) * 64;
+  const wBytes = shapes.map(([, , cin, cout]) => line(36 * k.f32_gemm_packed_size(cin, cout) * 4));
+  const gBytes = shapes.map(([kh, kw, cin, cout]) => line(k.f32_gemm_packed_size(kh * kw * cin, cout) * 4));
+  const order = shapes.map((_, i) => i).sort((a, b) => wBytes[a] - wBytes[b]);
+  const bytes = wBytes.reduce((a, b) => a + b, 0);
+  const winograd: number[] = [];
+  const gemm: number[] = [];
+  let w = 0;
+  let g = bytes - gBytes.reduce((a, b) => a + b, 0);
+  for (const i of order) {
+    winograd[i] = w;
+    gemm[i] = g;
+    w += wBytes[i];
+    g += gBytes[i];
+    if (i !== order[order.length - 1] && gemm[i] < w) throw new Error('wcnn: internal error: a GEMM packing lies under an earlier Winograd form');
+  }
+  return { bytes, winograd, gemm };
 }
 
 /** The constant of a filter kept only in Winograd form. */
@@ -95,24 +129,11 @@ function readMatrix(stored: NonNullable<Constant['stored']>, dst: number): void 
   });
 }
 
-/** How a deferred Winograd filter's original is read again (see PendingWinograd): from its file, if it is there. */
-function rereadOf(base: Constant): PendingWinograd['reread'] {
-  const bytes = base.shape.reduce((a, b) => a * b, 4);
-  const file = base.stored?.file;
-  const strides = storedStrides(base.stored);
-  if (file && strides) {
-    return {
-      ready: () => file.unchanged(),
-      read: (ptr) => {
-        file.read(new Uint8Array(backend().memory.buffer, ptr, bytes));
-        return { ptr, strides };
-      },
-    };
-  }
-  // Not a layer's take(): it would show a setWeights() made after the model took its weights.
-  return undefined;
-}
-
+/**
+ * The strides (per output channel, input channel and tap) of a stored filter whose HWIO view is a
+ * permutation of it, when its taps are one stride apart (kx's stride times kw is ky's), as in ONNX's
+ * (cout, cin, kh, kw) layout.
+ */
 function storedStrides(stored: Constant['stored']): [number, number, number] | undefined {
   if (!stored || stored.shape.length !== 4 || stored.perm.length !== 4) return undefined;
   const strides = stridesOf(stored.shape);
@@ -205,7 +226,14 @@ export class GraphModel {
     };
     const weights: Tensor[] = [];
     const pending: PendingWinograd[] = [];
+    let home: { names: string[]; layout: WinogradHome; tensor: Tensor } | undefined;
     try {
+      const names = this.deferWinograd ? [...forms].filter(([, f]) => f === 'winograd').map(([name]) => name) : [];
+      if (names.length > 0) {
+        const layout = winogradHome(names.map((name) => constants.get(name)!.shape));
+        home = { names, layout, tensor: keep(Tensor.empty([layout.bytes / 4], 'predict')) };
+        weights.push(home.tensor);
+      }
       // Biases first: a packed GEMM filter takes its conv's bias in.
       for (const [name, n] of readers) {
         if (forms.has(name)) continue;
@@ -255,8 +283,15 @@ export class GraphModel {
         }
         const b = n.inputs[2];
         const bias = b === undefined ? 0 : constants.get(b)!.tensor!.ptr();
-        const f = packGemmFilter(original(name, base, n, true), shape, bias, scale);
-        weights.push(f.tensor);
+        const at = home ? home.names.indexOf(name) : -1;
+        let f: GemmFilter;
+        if (at >= 0) {
+          packGemmFilterInto(original(name, base, n, true), shape, bias, scale, home!.tensor.ptr() + home!.layout.gemm[at]);
+          f = new GemmFilter(home!.tensor, shape, bias !== 0, home!.layout.gemm[at]);
+        } else {
+          f = packGemmFilter(original(name, base, n, true), shape, bias, scale);
+          weights.push(f.tensor);
+        }
         constants.set(name, {
           shape: c.shape,
           gemm: f,
@@ -264,7 +299,7 @@ export class GraphModel {
             return fail(nodeLabel(n), `weight '${name}' is kept only packed for im2col + GEMM by the model that owns it`);
           },
         });
-        if (form === 'winograd') pending.push({ name, node: n, filter: f, scale, reread: rereadOf(base) });
+        if (at >= 0) pending.push({ name, node: n, filter: f, offset: home!.layout.winograd[at] });
       }
     } catch (e) {
       weights.forEach((t) => t.dispose());
@@ -280,54 +315,37 @@ export class GraphModel {
   }
 
   /**
-   * The Winograd form of the filters the first run took through im2col + GEMM (`deferWinograd`); the plans
-   * are then compiled again. Building them (4x the filters' bytes, most of it the first touch of new pages)
-   * is most of a cold start's time, which is why the first run does without. When every original can be
-   * read again (from the file it was loaded from, unchanged), the GEMM packings are freed first, so that the Winograd
-   * filters take their pages (and the plans') rather than new ones: VGG16 ~25 MB less resident. Else each
-   * is built from its GEMM packing, which is then freed.
+   * The Winograd form of the filters the first run took through im2col + GEMM (`deferWinograd`), built from
+   * their GEMM packings; the plans are then compiled again. Building them (4x the filters' bytes, most of
+   * it the first touch of new pages) is most of a cold start's time, which is why the first run does
+   * without. Each is written in the WinogradHome over packings already used.
    */
   private buildWinogradFilters(): void {
     this.plans.forEach((p) => p.dispose());
     this.plans.clear();
     const constants = this.graph.constants;
     const weights = this.weights!;
-    const install = (p: PendingWinograd, f: WinogradFilter): void => {
-      constants.set(p.name, winogradConstant(p.name, p.node, [...p.filter.shape], f));
-      weights.push(f.tensor);
-    };
-    const drop = (p: PendingWinograd): void => {
-      weights.splice(weights.indexOf(p.filter.tensor), 1);
-      p.filter.tensor.dispose();
-    };
-    const pending = this.pending;
+    const pending = [...this.pending].sort((a, b) => a.offset - b.offset);
     this.pending = [];
-    if (!pending.every((p) => p.reread?.ready())) {
-      for (const p of pending) {
-        const [, , cin, cout] = p.filter.shape;
-        install(p, packWinogradFilter(p.filter, cin, cout));
-        drop(p);
-      }
-      return;
-    }
-    pending.forEach(drop);
-    const k = kernels();
-    const raw = Math.max(...pending.map((p) => p.filter.shape.reduce((a, b) => a * b, 1)));
-    const packed = Math.max(...pending.map(({ filter: { shape: [kh, kw, cin, cout] } }) => k.f32_gemm_packed_size(kh * kw * cin, cout)));
-    const rawT = keep(Tensor.empty([raw], 'predict'));
-    const packedT = keep(Tensor.empty([packed], 'predict'));
+    const home = pending[0].filter.tensor;
+    // The last packing lies under its own Winograd form: a copy of it is read instead (in blocks the plans just freed).
+    const last = pending[pending.length - 1];
+    const [kh, kw, lastCin, lastCout] = last.filter.shape;
+    const copy = keep(Tensor.empty([kernels().f32_gemm_packed_size(kh * kw * lastCin, lastCout)], 'predict'));
     try {
+      new Uint8Array(backend().memory.buffer).copyWithin(copy.ptr(), last.filter.ptr, last.filter.ptr + copy.size * 4);
       for (const p of pending) {
         const [, , cin, cout] = p.filter.shape;
-        packGemmFilterInto(p.reread!.read(rawT.ptr()), p.filter.shape, 0, p.scale, packedT.ptr());
-        install(p, packWinogradFilter(new GemmFilter(packedT, p.filter.shape, false), cin, cout));
+        const src = p === last ? new GemmFilter(copy, last.filter.shape, false) : p.filter;
+        packWinogradFilterInto(src, cin, cout, home.ptr() + p.offset!);
+        constants.set(p.name, winogradConstant(p.name, p.node, [...p.filter.shape], new WinogradFilter(home, cin, cout, p.offset!)));
       }
     } catch (e) {
-      this.broken = `the model's weights could not be read again (${(e as Error).message}); load the model again`;
+      // Winograd forms written so far may lie over packings the other constants still name.
+      this.broken = `building its Winograd filters failed (${(e as Error).message}); load the model again`;
       throw e;
     } finally {
-      rawT.dispose();
-      packedT.dispose();
+      copy.dispose();
     }
   }
 

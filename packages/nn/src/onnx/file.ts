@@ -4,7 +4,7 @@
 // when a model moves its weights into wasm memory (into memory already in use there): on a VM where a
 // fresh page costs ~10 us, reading 87 MB of ResNet-34 weights into a new buffer costs ~0.35 s, reading
 // them in pieces into pages in use ~15 ms.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { FileFloats } from './known.js';
 
 /** Raw float data smaller than this is read with the structure. */
@@ -58,14 +58,6 @@ function readAt(fd: number, into: Uint8Array, start: number, end: number, path: 
 function fileFloats(path: string, size: number, mtimeMs: number, range: Range): FileFloats {
   return {
     byteLength: range.end - range.start,
-    unchanged(): boolean {
-      try {
-        const stat = statSync(path);
-        return stat.size === size && stat.mtimeMs === mtimeMs;
-      } catch {
-        return false;
-      }
-    },
     read(into: Uint8Array, offset = 0): void {
       if (offset < 0 || offset + into.length > range.end - range.start) {
         throw new Error(`onnx: internal error: reading bytes [${offset}, ${offset + into.length}) of ${range.end - range.start}`);

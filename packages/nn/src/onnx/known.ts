@@ -29,8 +29,6 @@ export interface Known {
 export interface FileFloats {
   readonly byteLength: number;
   read(into: Uint8Array, offset?: number): void;
-  /** Whether the file is still the one loaded (read would succeed). */
-  unchanged(): boolean;
 }
 
 /** A float value read from its file the first time `data` is asked for, or taken by `file.read` straight into memory of the caller's. */
