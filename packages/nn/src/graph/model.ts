@@ -29,7 +29,7 @@ export interface GraphModelOptions {
   /**
    * With ownWeights, default true: the first predict() runs the 3x3 convs that later run Winograd on
    * im2col + GEMM, and the second builds their Winograd filters (4x the weights' bytes, most of a cold
-   * start's time), then drops the GEMM packing. false: they are built before the first run.
+   * start's time) over the GEMM packings. false: they are built before the first run.
    */
   deferWinograd?: boolean;
 }
@@ -93,11 +93,6 @@ function winogradConstant(name: string, n: Node, shape: number[], f: WinogradFil
   };
 }
 
-/**
- * The strides (per output channel, input channel and tap) of a stored filter whose HWIO view is a
- * permutation of it, when its taps are one stride apart (kx's stride times kw is ky's), as in ONNX's
- * (cout, cin, kh, kw) layout.
- */
 /** Whether a stored weight is a matrix kept as it is stored or transposed (what readMatrix reads). */
 function storedMatrix(stored: NonNullable<Constant['stored']>): boolean {
   return stored.perm.length === 2 || stored.perm.every((p, i) => p === i);
@@ -154,7 +149,7 @@ export class GraphModel {
   private pending: PendingWinograd[] = [];
   /** predict() calls so far: the second builds the deferred Winograd filters. */
   private runs = 0;
-  /** Why the model cannot run any more (its weights could not be read again). */
+  /** Why the model cannot run any more (building its Winograd filters failed midway). */
   private broken: string | undefined;
 
   constructor(graph: Graph, options: GraphModelOptions = {}) {
@@ -337,8 +332,8 @@ export class GraphModel {
       for (const p of pending) {
         const [, , cin, cout] = p.filter.shape;
         const src = p === last ? new GemmFilter(copy, last.filter.shape, false) : p.filter;
-        packWinogradFilterInto(src, cin, cout, home.ptr() + p.offset!);
-        constants.set(p.name, winogradConstant(p.name, p.node, [...p.filter.shape], new WinogradFilter(home, cin, cout, p.offset!)));
+        packWinogradFilterInto(src, cin, cout, home.ptr() + p.offset);
+        constants.set(p.name, winogradConstant(p.name, p.node, [...p.filter.shape], new WinogradFilter(home, cin, cout, p.offset)));
       }
     } catch (e) {
       // Winograd forms written so far may lie over packings the other constants still name.
