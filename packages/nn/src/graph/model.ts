@@ -4,7 +4,7 @@ import { fail } from '../validate.js';
 import { compile, foldBatchNormsIntoConvs, inferShapes, resolveInputShapes, type Plan } from './compile.js';
 import type { Constant, Conv2dAttrs, Graph, Node } from './ir.js';
 import { checkFinite, nodeLabel, WEIGHT_INPUTS } from './nodes.js';
-import { conv2dAlgorithm, convGeometry, convPath, packWinogradFilterInto } from '../ops/conv2d.js';
+import { conv2dAlgorithm, convGeometry, convPath, packWinogradFilterInto, winogradApplies } from '../ops/conv2d.js';
 import { packWinogradFilter } from './winograd-filter.js';
 import { hwioStrides, packGemmFilter, packGemmFilterInto, type FilterSource } from './gemm-filter.js';
 import { GemmFilter, kernels, scaleColumns, WinogradFilter, withScratch } from '../runtime.js';
@@ -398,7 +398,8 @@ export class GraphModel {
       const g = convGeometry(nodeLabel(n), shapes.get(n.inputs[0])!, shapes.get(w)!, n.attrs as Conv2dAttrs, b === undefined ? undefined : shapes.get(b));
       const path = convPath(g, algorithm);
       if (path === 'winograd') forms.set(w, 'winograd');
-      else if (path === 'gemm' && g.groups === 1) forms.set(w, 'gemm');
+      // A 3x3 conv that Winograd does not pay off for at these shapes may at others: it keeps its plain form.
+      else if (path === 'gemm' && g.groups === 1 && !winogradApplies(g)) forms.set(w, 'gemm');
     }
     return { forms, largestActivation };
   }

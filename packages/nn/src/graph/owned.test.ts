@@ -113,7 +113,8 @@ describe.each(FLAVORS)('a GraphModel owning its weights (%s build)', (flavor) =>
     const previous = setConv2dAlgorithm('direct');
     const directOut = run(direct);
     setConv2dAlgorithm(previous);
-    expect(direct.graph.constants.get('conv1::w_bn')!.gemm).toBeInstanceOf(GemmFilter);
+    // (Winograd applies to it, so under 'direct' it keeps its plain form and each plan packs it.)
+    expect(direct.graph.constants.get('conv1::w_bn')!.tensor).toBeDefined();
     const eagerOut = run(eager);
     expect(eager.graph.constants.get('conv1::w_bn')!.winograd).toBeInstanceOf(WinogradFilter);
     // First run: im2col + GEMM on the GemmFilter.
@@ -184,6 +185,65 @@ describe.each(FLAVORS)('a GraphModel owning its weights (%s build)', (flavor) =>
     [eager, deferred, direct].forEach((m) => m.dispose());
     x.dispose();
     expect(memory()).toMatchObject({ numTensors: before.numTensors, allocatedBytes: before.allocatedBytes });
+  });
+
+  it('runs convs without a bias that take a residual (a bias of zeros added by compile), packed or deferred', () => {
+    // x -> conv 1x1 (no bias) + x -> conv 3x3 (no bias) + that: both fuse the add, with a zero bias.
+    const g: Graph = {
+      name: 'residual',
+      inputs: [{ name: 'x', shape: [null, null, null, 16] }],
+      outputs: ['y'],
+      nodes: [
+        conv('p', ['x', 'wp'], 'p'),
+        { name: 'add1', op: 'add', inputs: ['p', 'x'], outputs: ['s1'], attrs: {} },
+        conv('q', ['s1', 'wq'], 'q'),
+        { name: 'add2', op: 'add', inputs: ['q', 's1'], outputs: ['y'], attrs: {} },
+      ],
+      constants: new Map<string, Constant>([['wp', c([1, 1, 16, 16], 51)], ['wq', c([3, 3, 16, 16], 52)]]),
+    };
+    const owned = new GraphModel(g, { ownWeights: true });
+    const plain = new GraphModel(g);
+    const x = image(1, 9, 9, 53);
+    tidy(() => {
+      for (let run = 1; run <= 2; run++) {
+        expectAllClose(owned.predict(x).y.dataSync(), plain.predict(x).y.dataSync(), { rtol: 1e-4, atol: 1e-5 }, `run ${run}`);
+      }
+    });
+    expect(owned.plan({ x: [1, 9, 9, 16] }).stats.folded.residuals).toBe(2);
+    expect(owned.graph.constants.get('wp')!.gemm!.hasBias).toBe(false);
+    expect(owned.graph.constants.get('wq')!.winograd).toBeDefined();
+    const f = owned.graph.constants.get('wp')!.gemm!;
+    const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'valid' as const, groups: 1, padMode: 'zeros' as const };
+    const nonzero = tensor(random(16, 54), [16]);
+    expect(() => nn.createConv2d('conv2d', [1, 5, 5, 16], [1, 1, 16, 16], f, nonzero, attrs)).toThrow('conv2d: the filter was packed without a bias, and the conv has one');
+    nonzero.dispose();
+    owned.dispose();
+    plain.dispose();
+    x.dispose();
+  });
+
+  it('keeps a 3x3 conv that Winograd does not pay off for at the first shape in its plain form: a larger shape runs Winograd', () => {
+    const g: Graph = {
+      name: 'small-first',
+      inputs: [{ name: 'x', shape: [null, null, null, 16] }],
+      outputs: ['y'],
+      nodes: [conv('c3', ['x', 'w3', 'b3'], 'y')],
+      constants: new Map<string, Constant>([['w3', c([3, 3, 16, 16], 61)], ['b3', c([16], 62)]]),
+    };
+    const owned = new GraphModel(g, { ownWeights: true });
+    const plain = new GraphModel(g);
+    for (const [h, w] of [[3, 3], [12, 12]]) {
+      const x = image(1, h, w, h);
+      tidy(() => {
+        expectAllClose(owned.predict(x).y.dataSync(), plain.predict(x).y.dataSync(), { rtol: 1e-4, atol: 1e-5 }, `${h}x${w}`);
+      });
+      x.dispose();
+    }
+    const w3 = owned.graph.constants.get('w3')!;
+    expect(w3.gemm).toBeUndefined();
+    expect(w3.tensor).toBeDefined();
+    owned.dispose();
+    plain.dispose();
   });
 
   it('keeps a GEMM conv\'s filter only packed, bias included, for every input shape, and refuses it where it cannot run', () => {

@@ -4,7 +4,8 @@
 // when a model moves its weights into wasm memory (into memory already in use there): on a VM where a
 // fresh page costs ~10 us, reading 87 MB of ResNet-34 weights into a new buffer costs ~0.35 s, reading
 // them in pieces into pages in use ~15 ms.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
 import type { FileFloats } from './known.js';
 
 /** Raw float data smaller than this is read with the structure. */
@@ -28,7 +29,8 @@ export interface ModelFile {
 export function readModelFile(path: string): ModelFile {
   const fd = openSync(path, 'r');
   try {
-    const { size, mtimeMs } = fstatSync(fd);
+    const stat = fstatSync(fd);
+    const size = stat.size;
     const payloads = scanPayloads(fd, size) ?? [];
     // Fresh memory: pages of the holes are never written, so never made resident.
     const bytes = new Uint8Array(size);
@@ -37,7 +39,8 @@ export function readModelFile(path: string): ModelFile {
       readAt(fd, bytes, at, hole.start, path);
       at = hole.end;
     }
-    const holes = new Map<number, FileFloats>(payloads.map((r) => [r.start, fileFloats(path, size, mtimeMs, r)]));
+    // The absolute path: the weights are read later, perhaps after a chdir.
+    const holes = new Map<number, FileFloats>(payloads.map((r) => [r.start, fileFloats(resolve(path), path, identity(stat), r)]));
     return { bytes, holes };
   } finally {
     closeSync(fd);
@@ -54,8 +57,16 @@ function readAt(fd: number, into: Uint8Array, start: number, end: number, path: 
   }
 }
 
-/** Reads the float bytes [range) (or a part of them) from the file when asked, if the file is still the one loaded. */
-function fileFloats(path: string, size: number, mtimeMs: number, range: Range): FileFloats {
+/** What tells the loaded file from another at the same path (ctime changes with any write, and cannot be set). */
+function identity(s: Stats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+}
+
+/**
+ * Reads the float bytes [range) (or a part of them) from the file at `abs` when asked, if the file is still
+ * the one loaded (`path` names it in messages).
+ */
+function fileFloats(abs: string, path: string, loaded: string, range: Range): FileFloats {
   return {
     byteLength: range.end - range.start,
     read(into: Uint8Array, offset = 0): void {
@@ -64,13 +75,12 @@ function fileFloats(path: string, size: number, mtimeMs: number, range: Range): 
       }
       let fd: number;
       try {
-        fd = openSync(path, 'r');
+        fd = openSync(abs, 'r');
       } catch (e) {
         throw new Error(`onnx: cannot read the weights from ${path}: ${(e as Error).message}`, { cause: e });
       }
       try {
-        const stat = fstatSync(fd);
-        if (stat.size !== size || stat.mtimeMs !== mtimeMs) {
+        if (identity(fstatSync(fd)) !== loaded) {
           throw new Error(`onnx: ${path} changed since the model was loaded (its weights are read from it on the first run); load the model again`);
         }
         readAt(fd, into, range.start + offset, range.start + offset + into.length, path, 0);

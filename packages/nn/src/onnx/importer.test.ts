@@ -1,6 +1,6 @@
 // The ONNX importer: fixture models' IR structure and weight layouts, hand-built models for each
 // translation (checked structurally and, through GraphModel, numerically), errors, external data.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from 'onnx-proto';
@@ -1057,6 +1057,30 @@ describe('readOnnxFile leaves large float weights in the file until they are use
       expect(Array.from(owned.data), name).toEqual(Array.from(expected.data));
     }
     model.dispose();
+  });
+
+  it('reads the weights by the absolute path after a chdir, and tells a file of the same size and mtime from the loaded one', async () => {
+    const here = process.cwd();
+    let model: Awaited<ReturnType<typeof loadOnnx>>;
+    try {
+      process.chdir(dir);
+      write('relative.onnx');
+      model = await loadOnnx('relative.onnx');
+    } finally {
+      process.chdir(here);
+    }
+    expect(predict(model)).toHaveLength(40 * 7 * 6);
+    model.dispose();
+    // Same size, same mtime (as cp -p or rsync -a leave it), other weights: refused.
+    const path = write('same-size.onnx');
+    const imp = await readOnnxFile(path);
+    const { mtime, atime } = statSync(path);
+    const other = new Uint8Array(bytes);
+    const [start] = (await import('./file.js')).readModelFile(path).holes.keys();
+    other[start + 5] ^= 0x40;
+    writeFileSync(path, other);
+    utimesSync(path, atime, mtime);
+    expect(() => imp.graph.constants.get('w')!.data).toThrow(/same-size\.onnx changed since the model was loaded/);
   });
 
   it('a file whose structure does not scan is read whole, and a truncated one is still a parse error', async () => {

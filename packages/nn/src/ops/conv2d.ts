@@ -10,7 +10,7 @@
 //   anything else                          -> f32_im2col on row chunks + f32_gemm per group
 import { backend, effectiveKernel, formatShape, padAmounts, Tensor } from '@wcnn/tensor';
 import { planActivation, type Activation, type ActivationPlan } from '../activation.js';
-import { execute, GemmFilter, kernels, Owned, packedColumnOffset, WinogradFilter, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
+import { execute, GemmFilter, kernels, Owned, packedColumnOffset, weightValues, WinogradFilter, withScratch, withWeight, type Operator, type Shape, type WeightData } from '../runtime.js';
 import { applyInPlace } from './elementwise.js';
 import { gemmCalls, parallel, splitRange, threadCount, type KernelCall } from '../parallel.js';
 import { checkOptions, checkTensor, fail, paddingOption, positivePair, type PaddingOption } from '../validate.js';
@@ -256,7 +256,9 @@ export function createConv2d(
     if (g.groups !== 1 || w.shape.some((d, i) => d !== wShape[i]) || options.algorithm === 'winograd') {
       fail(op, `the filter is kept only packed for im2col + GEMM (${formatShape(w.shape)}, one group), which this conv cannot use`);
     }
-    if (w.hasBias !== (bias !== undefined)) fail(op, `the filter was packed ${w.hasBias ? 'with' : 'without'} a bias, and the conv has ${bias ? 'one' : 'none'}`);
+    // Without a packed bias (zeros), a bias of zeros still fits: compile() gives a conv that takes a residual one.
+    const zeros = bias === undefined || weightValues(bias).every((v) => v === 0);
+    if (w.hasBias ? bias === undefined : !zeros) fail(op, `the filter was packed ${w.hasBias ? 'with' : 'without'} a bias, and the conv has ${bias ? 'one' : 'none'}`);
   }
   const path = w instanceof WinogradFilter ? 'winograd' : w instanceof GemmFilter ? 'gemm' : convPath(g, algorithm, options.hwc !== false);
   if (attrs.residual && !residualFusable(g)) {
