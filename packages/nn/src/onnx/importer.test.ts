@@ -1083,6 +1083,11 @@ describe('readOnnxFile leaves large float weights in the file until they are use
     expect(() => imp.graph.constants.get('w')!.data).toThrow(/same-size\.onnx changed since the model was loaded/);
   });
 
+  it('a large weight left in the file whose dims disagree with its data is an error naming it', async () => {
+    const bad: ModelSpec = { ...spec, initializers: [floatTensor('w', [80, 24, 3, 4], w), floatTensor('b', [80], b), floatTensor('w2', [40, 80, 1, 1], w2)] };
+    await expect(readOnnxFile(write('dims.onnx', encodeModel(bad)))).rejects.toThrow(/^onnx: .*dims\.onnx: initializer 'w' has 69120 bytes of data but its dims \[80, 24, 3, 4\] need 92160$/);
+  });
+
   it('a file whose structure does not scan is read whole, and a truncated one is still a parse error', async () => {
     // A payload length past the end: no holes, and the decoder names the problem.
     await expect(readOnnxFile(write('cut.onnx', bytes.subarray(0, bytes.length - 100)))).rejects.toThrow(/^onnx: cannot parse .*cut\.onnx: .*truncated/);

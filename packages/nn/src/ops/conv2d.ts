@@ -257,8 +257,8 @@ export function createConv2d(
       fail(op, `the filter is kept only packed for im2col + GEMM (${formatShape(w.shape)}, one group), which this conv cannot use`);
     }
     // Without a packed bias (zeros), a bias of zeros still fits: compile() gives a conv that takes a residual one.
-    const zeros = bias === undefined || weightValues(bias).every((v) => v === 0);
-    if (w.hasBias ? bias === undefined : !zeros) fail(op, `the filter was packed ${w.hasBias ? 'with' : 'without'} a bias, and the conv has ${bias ? 'one' : 'none'}`);
+    const fits = w.hasBias ? bias !== undefined : bias === undefined || weightValues(bias).every((v) => v === 0);
+    if (!fits) fail(op, `the filter was packed ${w.hasBias ? 'with' : 'without'} a bias, and the conv has ${bias ? 'one' : 'none'}`);
   }
   const path = w instanceof WinogradFilter ? 'winograd' : w instanceof GemmFilter ? 'gemm' : convPath(g, algorithm, options.hwc !== false);
   if (attrs.residual && !residualFusable(g)) {
