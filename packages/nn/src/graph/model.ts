@@ -12,6 +12,16 @@ import { GemmFilter, kernels, scaleColumns, WinogradFilter, withScratch } from '
 /** Plans kept per model: one per distinct input shape (batch sizes, say), oldest dropped first. */
 const MAX_PLANS = 4;
 
+/**
+ * The output area (oh * ow at the first plan's shapes) from which a model deferring its Winograd filters
+ * still builds a conv's up front. Building one costs about cin * cout (36 of them, most of it touching new
+ * pages); a run on im2col + GEMM instead costs about oh * ow * cin * cout more. From 56x56 on the first run
+ * alone saves more than the building costs (VGG16's 224..56 layers, ResNet's first stage), and it runs the
+ * Winograd kernels while the model's memory is low: V8 compiles them optimised once they are hot, with
+ * ~16 MB of transient memory, which a second run would add on top of the finished Winograd filters.
+ */
+const UPFRONT_WINOGRAD_MIN_AREA = 56 * 56;
+
 export type ModelInputs = Tensor | readonly Tensor[] | Record<string, Tensor>;
 
 export interface GraphModelOptions {
@@ -29,7 +39,9 @@ export interface GraphModelOptions {
   /**
    * With ownWeights, default true: the first predict() runs the 3x3 convs that later run Winograd on
    * im2col + GEMM, and the second builds their Winograd filters (4x the weights' bytes, most of a cold
-   * start's time) over the GEMM packings. false: they are built before the first run.
+   * start's time) over the GEMM packings; only convs with outputs of 56x56 or more (at the first
+   * predict's shapes) have theirs built before the first run, which they make faster than building
+   * them costs. false: all are built before the first run.
    */
   deferWinograd?: boolean;
 }
@@ -172,8 +184,9 @@ export class GraphModel {
    * (`GemmFilter`, bias included), packed straight from the layout it is stored in (an ONNX file's
    * (cout, cin, kh, kw) too). A conv it runs with Winograd keeps its filter only in Winograd form:
    * with `deferWinograd` the first run uses a GemmFilter and the second builds the Winograd form from
-   * it (`buildWinogradFilters`); else it is built here, panel by panel, from the original, which is
-   * then dropped. Plans for other shapes run such a conv the same way.
+   * it (`buildWinogradFilters`), unless its output is large (UPFRONT_WINOGRAD_MIN_AREA); else it is
+   * built here, panel by panel, from the original, which is then dropped. Plans for other shapes run
+   * such a conv the same way.
    */
   private takeWeights(inputShapes: Record<string, readonly number[]>): void {
     const g = this.graph;
@@ -190,7 +203,8 @@ export class GraphModel {
         if (name !== undefined && constants.has(name) && !readers.has(name)) readers.set(name, n);
       }
     }
-    const { forms, largestActivation } = this.filterForms(folded, constants, inputShapes);
+    const { forms, upfront, largestActivation } = this.filterForms(folded, constants, inputShapes);
+    const deferred = (name: string): boolean => this.deferWinograd && forms.get(name) === 'winograd' && !upfront.has(name);
     // The originals of packed filters pass through one wasm block, allocated before the weights and
     // freed after, so that the first plan's arena and scratch, allocated later, fit in it and the pages
     // it touched are used again rather than left resident. Its size only needs to cover them: pages it
@@ -223,7 +237,7 @@ export class GraphModel {
     const pending: PendingWinograd[] = [];
     let home: { names: string[]; layout: WinogradHome; tensor: Tensor } | undefined;
     try {
-      const names = this.deferWinograd ? [...forms].filter(([, f]) => f === 'winograd').map(([name]) => name) : [];
+      const names = [...forms.keys()].filter(deferred);
       if (names.length > 0) {
         const layout = winogradHome(names.map((name) => constants.get(name)!.shape));
         home = { names, layout, tensor: keep(Tensor.empty([layout.bytes / 4], 'predict')) };
@@ -270,7 +284,7 @@ export class GraphModel {
         const shape = c.shape as [number, number, number, number];
         const scale = c.scaled?.scale;
         const base = c.scaled?.source ?? c;
-        if (form === 'winograd' && !this.deferWinograd) {
+        if (form === 'winograd' && !deferred(name)) {
           const f = packWinogradFilter(original(name, base, n, false).ptr, shape[2], shape[3], scale);
           weights.push(f.tensor);
           constants.set(name, winogradConstant(name, n, c.shape, f));
@@ -380,10 +394,12 @@ export class GraphModel {
 
   /**
    * The filters (constant names) of the convs that the plan for these shapes runs with Winograd or with
-   * im2col + GEMM (one group), which the model keeps only in that form; and the largest activation's bytes.
+   * im2col + GEMM (one group), which the model keeps only in that form; those of the Winograd ones whose
+   * outputs are large enough to build it up front (UPFRONT_WINOGRAD_MIN_AREA); the largest activation's bytes.
    */
-  private filterForms(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): { forms: Map<string, 'winograd' | 'gemm'>; largestActivation: number } {
+  private filterForms(nodes: readonly Node[], constants: ReadonlyMap<string, Constant>, inputShapes: Record<string, readonly number[]>): { forms: Map<string, 'winograd' | 'gemm'>; upfront: Set<string>; largestActivation: number } {
     const forms = new Map<string, 'winograd' | 'gemm'>();
+    const upfront = new Set<string>();
     const shapes = inferShapes(this.graph, resolveInputShapes(this.graph, inputShapes), nodes, constants);
     const largestActivation = Math.max(0, ...nodes.flatMap((n) => n.outputs.map((o) => Math.ceil((shapes.get(o)!.reduce((a, b) => a * b, 1) * 4) / 64) * 64)));
     const reads = new Map<string, number>();
@@ -397,11 +413,14 @@ export class GraphModel {
       if (b !== undefined && !constants.has(b)) continue;
       const g = convGeometry(nodeLabel(n), shapes.get(n.inputs[0])!, shapes.get(w)!, n.attrs as Conv2dAttrs, b === undefined ? undefined : shapes.get(b));
       const path = convPath(g, algorithm);
-      if (path === 'winograd') forms.set(w, 'winograd');
+      if (path === 'winograd') {
+        forms.set(w, 'winograd');
+        if (g.oh * g.ow >= UPFRONT_WINOGRAD_MIN_AREA) upfront.add(w);
+      }
       // A 3x3 conv that Winograd does not pay off for at these shapes may at others: it keeps its plain form.
       else if (path === 'gemm' && g.groups === 1 && !winogradApplies(g)) forms.set(w, 'gemm');
     }
-    return { forms, largestActivation };
+    return { forms, upfront, largestActivation };
   }
 
   /** The plan for these input shapes (compiled once, then cached). */

@@ -187,6 +187,48 @@ describe.each(FLAVORS)('a GraphModel owning its weights (%s build)', (flavor) =>
     expect(memory()).toMatchObject({ numTensors: before.numTensors, allocatedBytes: before.allocatedBytes });
   });
 
+  it('builds the Winograd filter of a conv with a 56x56 output up front and defers the smaller one\'s', () => {
+    // conv a (16 -> 24) at 56x56, a 2x2 max pool, conv b (24 -> 16) at 28x28: both Winograd.
+    const pool: Node = { name: 'pool', op: 'maxPool2d', inputs: ['ya'], outputs: ['p'], attrs: { kernel: [2, 2], strides: [2, 2], dilations: [1, 1], padding: 'valid', ceilMode: false } };
+    const constants = (): Map<string, Constant> => new Map<string, Constant>([
+      ['wa', c([3, 3, 16, 24], 51)], ['ba', c([24], 52)], ['wb', c([3, 3, 24, 16], 53)], ['bb', c([16], 54)],
+    ]);
+    const input = (name: string, channels: number): Graph['inputs'][number] => ({ name, shape: [null, null, null, channels] });
+    const g: Graph = { name: 'upfront', inputs: [input('x', 16)], outputs: ['y'], nodes: [conv('a', ['x', 'wa', 'ba'], 'ya'), pool, conv('b', ['p', 'wb', 'bb'], 'y')], constants: constants() };
+    // The first run's reference: conv a (and the pool) on Winograd, then conv b on im2col + GEMM.
+    const front: Graph = { name: 'front', inputs: [input('x', 16)], outputs: ['p'], nodes: [conv('a', ['x', 'wa', 'ba'], 'ya'), pool], constants: constants() };
+    const back: Graph = { name: 'back', inputs: [input('p', 24)], outputs: ['y'], nodes: [conv('b', ['p', 'wb', 'bb'], 'y')], constants: constants() };
+    const before = memory();
+    const x = image(1, 56, 56, 55);
+    const values = (t: Tensor): number[] => {
+      const v = Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    };
+    const frontModel = new GraphModel(front, { ownWeights: true, deferWinograd: false });
+    const backModel = new GraphModel(back);
+    const p = frontModel.predict(x).p;
+    const previous = setConv2dAlgorithm('direct');
+    const firstOut = values(backModel.predict(p).y);
+    setConv2dAlgorithm(previous);
+    p.dispose();
+    const eager = new GraphModel(g, { ownWeights: true, deferWinograd: false });
+    const eagerOut = values(eager.predict(x).y);
+    const deferred = new GraphModel(g, { ownWeights: true });
+    expect(values(deferred.predict(x).y)).toEqual(firstOut);
+    const a = deferred.graph.constants.get('wa')!.winograd!;
+    expect(a).toBeInstanceOf(WinogradFilter);
+    const b = deferred.graph.constants.get('wb')!.gemm!;
+    expect(b).toBeInstanceOf(GemmFilter);
+    expect(values(deferred.predict(x).y)).toEqual(eagerOut);
+    expect(deferred.graph.constants.get('wb')!.winograd!.tensor).toBe(b.tensor);
+    expect(deferred.graph.constants.get('wa')!.winograd).toBe(a);
+    expect(deferred.weightBytes).toBe(eager.weightBytes);
+    [frontModel, backModel, eager, deferred].forEach((m) => m.dispose());
+    x.dispose();
+    expect(memory()).toMatchObject({ numTensors: before.numTensors, allocatedBytes: before.allocatedBytes });
+  });
+
   it('runs convs without a bias that take a residual (a bias of zeros added by compile), packed or deferred', () => {
     // x -> conv 1x1 (no bias) + x -> conv 3x3 (no bias) + that: both fuse the add, with a zero bias.
     const g: Graph = {

@@ -46,8 +46,8 @@ export class OnnxModel extends GraphModel {
 /**
  * Loads an .onnx model from bytes or a path (Node). Every unsupported op is reported at once;
  * inputs and outputs are NCHW by their ONNX names. `deferWinograd` (default true): the first predict()
- * runs the 3x3 convs that then run Winograd on im2col + GEMM, the second builds their Winograd filters
- * (see GraphModelOptions).
+ * runs the 3x3 convs that then run Winograd on im2col + GEMM (but those with outputs of 56x56 or more),
+ * the second builds their Winograd filters (see GraphModelOptions).
  */
 export async function loadOnnx(source: Uint8Array | ArrayBuffer | string, options: { name?: string; deferWinograd?: boolean } = {}): Promise<OnnxModel> {
   if (typeof source === 'string') return new OnnxModel(await readOnnxFile(source), options);
