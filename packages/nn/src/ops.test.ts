@@ -40,21 +40,22 @@ describe.each(FLAVORS)('ops on the %s build', (flavor) => {
     });
   });
 
-  it('dense matches a float64 product, with bias and activation', () => {
-    const [n, inF, outF] = [3, 37, 11];
-    const xs = random(n * inF, 22);
-    const ws = random(inF * outF, 23);
-    const bs = random(outF, 24);
-    const ref = new Float64Array(n * outF);
-    for (let i = 0; i < n; i++) for (let j = 0; j < outF; j++) {
-      let s = bs[j];
-      for (let k = 0; k < inF; k++) s += xs[i * inF + k] * ws[k * outF + j];
-      ref[i * outF + j] = Math.max(s, 0);
+  it('dense matches a float64 product, with bias and activation (one row: w in place, its rows in chunks from 512)', () => {
+    for (const [n, inF, outF, withBias] of [[3, 37, 11, true], [1, 37, 11, true], [1, 700, 19, true], [1, 1101, 45, true], [1, 1101, 45, false]] as const) {
+      const xs = random(n * inF, 22);
+      const ws = random(inF * outF, 23);
+      const bs = random(outF, 24);
+      const ref = new Float64Array(n * outF);
+      for (let i = 0; i < n; i++) for (let j = 0; j < outF; j++) {
+        let s = withBias ? bs[j] : 0;
+        for (let k = 0; k < inF; k++) s += xs[i * inF + k] * ws[k * outF + j];
+        ref[i * outF + j] = Math.min(Math.max(s, 0), 6);
+      }
+      tidy(() => {
+        const y = nn.dense(tensor(xs, [n, inF]), tensor(ws, [inF, outF]), { bias: withBias ? tensor(bs, [outF]) : undefined, activation: 'relu6' });
+        expectAllClose(y.dataSync(), ref, { rtol: 1e-5, atol: 1e-5 }, `${n}x${inF} -> ${outF}${withBias ? '' : ', no bias'}`);
+      });
     }
-    tidy(() => {
-      const y = nn.dense(tensor(xs, [n, inF]), tensor(ws, [inF, outF]), { bias: tensor(bs, [outF]), activation: 'relu' });
-      expectAllClose(y.dataSync(), ref, { rtol: 1e-5, atol: 1e-5 });
-    });
   });
 
   it('batchNorm defaults gamma to 1 and beta to 0', () => {

@@ -57,7 +57,7 @@ function outputs(): Float32Array[] {
       const bias = tensor(random(c.cout, 90 + i), [c.cout]);
       out.push(conv2d(x, w, { ...c.options, bias }).dataSync());
     });
-    for (const [rows, inputs, units] of [[1, 700, 300], [64, 96, 40], [3, 2048, 1000], [1, 333, 1000]]) {
+    for (const [rows, inputs, units] of [[1, 700, 300], [64, 96, 40], [3, 2048, 1000], [1, 333, 1000], [1, 1101, 50]]) {
       const x = tensor(random(rows * inputs, rows), [rows, inputs]);
       const w = tensor(random(inputs * units, units, -0.1, 0.1), [inputs, units]);
       out.push(dense(x, w, { bias: tensor(random(units, 7), [units]), activation: 'relu' }).dataSync());

@@ -347,7 +347,7 @@ describe.each(FLAVORS)('a GraphModel owning its weights (%s build)', (flavor) =>
 
   it('a batch-1 dense layer over a weight tensor (f32_gemv) matches the packed GEMM', () => {
     tidy(() => {
-      for (const [k, n] of [[1, 1], [7, 3], [37, 19], [64, 130], [300, 77]]) {
+      for (const [k, n] of [[1, 1], [7, 3], [37, 19], [64, 130], [300, 77], [600, 130], [1101, 45]]) {
         const x = tensor(random(k, k), [1, k]);
         const w = tensor(random(k * n, n), [k, n]);
         const b = tensor(random(n, 5), [n]);
@@ -355,7 +355,8 @@ describe.each(FLAVORS)('a GraphModel owning its weights (%s build)', (flavor) =>
         const xx = nn.concat([x, x], { axis: 0 });
         const one = nn.dense(x, w, { bias: b, activation: 'relu' }).dataSync();
         const two = nn.dense(xx, w, { bias: b, activation: 'relu' }).dataSync();
-        expectAllClose(one, two.subarray(0, n), { rtol: 1e-5, atol: 1e-6 }, `k ${k}, n ${n}`);
+        // Two float32 orders of k terms (~1 in size) differ by about eps * sqrt(k).
+        expectAllClose(one, two.subarray(0, n), { rtol: 1e-5, atol: 2e-6 * Math.sqrt(k) }, `k ${k}, n ${n}`);
       }
     });
   });
