@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { backend, init, shutdown, tensor, tidy } from '@wcnn/tensor';
 import { FLAVORS, random } from '../test/setup.js';
-import { conv2d, convAlgorithmFor, convAttrsFromOptions, convGeometry, type Conv2dOptions } from './ops/conv2d.js';
+import { conv2d, convAlgorithmFor, convAttrsFromOptions, convGeometry, createConv2d, type Conv2dOptions } from './ops/conv2d.js';
+import { execute } from './runtime.js';
 import { dense } from './ops/dense.js';
 import { avgPool2d, maxPool2d } from './ops/pool.js';
 import { splitRange } from './parallel.js';
@@ -68,6 +69,12 @@ function outputs(): Float32Array[] {
     out.push(maxPool2d(p, { kernel: 2, ceilMode: true, dilations: [2, 1] }).dataSync());
     out.push(avgPool2d(p, { kernel: 3, strides: 2, padding: 'same' }).dataSync());
     out.push(avgPool2d(p, { kernel: 3, strides: 2, padding: 'same', countIncludePad: true }).dataSync());
+    // A Winograd conv with its 2x2 max pool fused: in bands of tile rows (26 of them), or whole (5).
+    for (const shape of [[2, 52, 20, 16], [1, 20, 12, 16]]) {
+      const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'same' as const, groups: 1, padMode: 'zeros' as const, activation: 'relu' as const, maxPool2x2: true };
+      const conv = createConv2d('conv2d', shape, [3, 3, 16, 12], random(9 * 16 * 12, 3, -0.3, 0.3), random(12, 4), attrs);
+      out.push(execute('conv2d', conv, [tensor(random(shape.reduce((a, b) => a * b), 5), shape)])[0].dataSync());
+    }
   });
   return out;
 }

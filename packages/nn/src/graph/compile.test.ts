@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { memory, tensor, tidy, type Tensor } from '@wcnn/tensor';
 import { FLAVORS, expectAllClose, random, useBuild } from '../../test/setup.js';
 import * as nn from '../index.js';
-import { compile, GraphModel, type Constant, type Graph, type Node } from '../index.js';
+import { compile, GraphModel, type ActivationSpec as Activation, type Constant, type Graph, type Node } from '../index.js';
 
 const c = (shape: number[], seed: number, lo = -0.5, hi = 0.5): Constant => ({ data: random(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape });
 const t = (k: Constant): Tensor => tensor(k.data, k.shape);
@@ -137,6 +137,70 @@ describe.each(FLAVORS)('compiled plans on the %s build', (flavor) => {
       nodes: [{ name: 'c', op: 'conv2d', inputs: ['x', 'wdw', 'row', 'r'], outputs: ['y'], attrs: { ...attrs, groups: 8, residual: true } }],
     };
     expect(() => compile(dwResidual)).toThrow("conv2d 'c': a residual input is fused only into GEMM and Winograd convs");
+  });
+
+  it('fuse a 2x2 max pool into the Winograd conv before it: the bits of conv then pool, in bands or whole', () => {
+    const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'same' as const, groups: 1, padMode: 'zeros' as const };
+    const pool: Node = { name: 'pool', op: 'maxPool2d', inputs: ['c'], outputs: ['y'], attrs: { kernel: [2, 2], strides: [2, 2], dilations: [1, 1], padding: 'valid', ceilMode: false } };
+    // Bands of tile rows (16 and 18 of them: 64 rows; two images of 33, the last row dropped), and a
+    // conv too small for bands (4 tile rows); channel tails; activations in the epilogue.
+    const cases: Array<[number[], number, Activation | undefined]> = [
+      [[1, 64, 60, 16], 24, 'relu'], [[2, 33, 30, 16], 20, 'relu6'], [[1, 13, 14, 16], 8, { type: 'leakyRelu', alpha: 0.1 }], [[1, 16, 9, 32], 4, undefined],
+      [[1, 112, 112, 16], 32, 'relu'],
+    ];
+    cases.forEach(([shape, cout, activation], i) => {
+      const constants = new Map<string, Constant>([['w', c([3, 3, shape[3], cout], 50 + i)], ['b', c([cout], 60 + i)]]);
+      const conv: Node = { name: 'conv', op: 'conv2d', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { ...attrs, activation } };
+      const graph = (outputs: string[]): Graph => ({ name: 'pooled', inputs: [{ name: 'x', shape }], outputs, nodes: [conv, pool], constants });
+      const fused = compile(graph(['y']));
+      // The conv's output read as a graph output too: conv, then the pool on its own.
+      const apart = compile(graph(['y', 'c']));
+      expect(fused.stats.folded.pools, `case ${i}`).toBe(1);
+      expect(apart.stats.folded.pools).toBe(0);
+      const pooled = [shape[0], shape[1] >> 1, shape[2] >> 1, cout];
+      expect(fused.outputs).toEqual([{ name: 'y', shape: pooled }]);
+      // A large conv's output never exists whole: bands of it take less than half its bytes.
+      if (i === 4) expect(fused.stats.arenaBytes + fused.stats.scratchBytes).toBeLessThan(apart.stats.arenaBytes + apart.stats.scratchBytes - (shape[1] * shape[2] * cout * 4) / 2);
+      tidy(() => {
+        const x = tensor(random(shape.reduce((a, b) => a * b), 70 + i), shape);
+        const y = fused.run({ x }).y;
+        expect(y.shape).toEqual(pooled);
+        expect(Array.from(y.dataSync()), `case ${i}`).toEqual(Array.from(apart.run({ x }).y.dataSync()));
+      });
+      fused.dispose();
+      apart.dispose();
+    });
+  });
+
+  it('leave a pool alone where the conv cannot take it', () => {
+    const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'same' as const, groups: 1, padMode: 'zeros' as const };
+    const poolAttrs = { kernel: [2, 2] as [number, number], strides: [2, 2] as [number, number], dilations: [1, 1] as [number, number], padding: 'valid' as const, ceilMode: false };
+    const plan = (x: number[], conv: Partial<Node['attrs']>, pool: Partial<typeof poolAttrs>, w = c([3, 3, x[3], 8], 81)) => compile({
+      name: 'no', inputs: [{ name: 'x', shape: x }], outputs: ['y'],
+      nodes: [
+        { name: 'conv', op: 'conv2d', inputs: ['x', 'w'], outputs: ['c'], attrs: { ...attrs, ...conv } as Node['attrs'] },
+        { name: 'pool', op: 'maxPool2d', inputs: ['c'], outputs: ['y'], attrs: { ...poolAttrs, ...pool } },
+      ],
+      constants: new Map([['w', w]]),
+    });
+    const pools = (p: ReturnType<typeof compile>) => {
+      const n = p.stats.folded.pools;
+      p.dispose();
+      return n;
+    };
+    expect(pools(plan([1, 12, 12, 16], {}, {}))).toBe(1);
+    expect(pools(plan([1, 12, 12, 16], {}, { ceilMode: true }))).toBe(1); // even sizes: no rounding up
+    expect(pools(plan([1, 13, 12, 16], {}, { ceilMode: true }))).toBe(0); // a last window over the edge
+    expect(pools(plan([1, 12, 12, 16], {}, { kernel: [3, 3] }))).toBe(0);
+    expect(pools(plan([1, 12, 12, 16], {}, { strides: [1, 1] }))).toBe(0);
+    expect(pools(plan([1, 12, 12, 16], {}, { padding: 'same', kernel: [3, 3] }))).toBe(0);
+    expect(pools(plan([1, 12, 12, 16], { activation: 'sigmoid' }, {}))).toBe(0); // applied after the epilogue
+    expect(pools(plan([1, 12, 12, 16], { strides: [2, 2] }, {}))).toBe(0); // im2col + GEMM
+    expect(pools(plan([1, 12, 12, 3], {}, {}))).toBe(0); // few input channels: the direct kernel
+    // A conv told to pool on a path that cannot: a clear error, not a wrong answer.
+    expect(() => nn.createConv2d('conv2d', [1, 12, 12, 3], [3, 3, 3, 8], c([3, 3, 3, 8], 82).data, undefined, { ...attrs, maxPool2x2: true })).toThrow(
+      'conv2d: a 2x2 max pool is fused only into Winograd convs without a residual, with the activation in the epilogue and an output of 2x2 or more (this conv: the hwc-winograd path)',
+    );
   });
 
   it("read the caller's inputs in place without changing them, and write outputs straight into new tensors", () => {

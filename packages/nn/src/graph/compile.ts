@@ -4,7 +4,8 @@
 import { backend, formatShape, Tensor, tensor } from '@wcnn/tensor';
 import type { Activation } from '../activation.js';
 import { foldBatchNorm } from '../ops/normalize.js';
-import { convGeometry, residualFusable } from '../ops/conv2d.js';
+import { conv2dAlgorithm, convGeometry, convPath, poolFusable, residualFusable } from '../ops/conv2d.js';
+import { poolGeometry } from '../ops/pool.js';
 import { execute, sizeOf, type Operator, type Shape } from '../runtime.js';
 import { fail } from '../validate.js';
 import { OP_TYPES, type Constant, type Graph, type Node, type OpSpecs } from './ir.js';
@@ -20,8 +21,8 @@ export interface CompileOptions {
 
 export interface PlanStats {
   steps: number;
-  /** Nodes removed: folded constants, batch norms folded into convs, fused activations, aliases. */
-  folded: { constants: number; batchNorms: number; activations: number; residuals: number; aliases: number };
+  /** Nodes removed: folded constants, batch norms folded into convs, fused activations, residuals and pools, aliases. */
+  folded: { constants: number; batchNorms: number; activations: number; residuals: number; pools: number; aliases: number };
   /** Bytes of packed weights and other operator-owned memory. */
   weightBytes: number;
   /** Bytes of the activation arena (every intermediate value shares it by liveness). */
@@ -161,7 +162,43 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
     stats.activations++;
     return false;
   });
+  nodes = fusePools(nodes, graph, constants, inputShapes, stats);
   return { nodes, constants };
+}
+
+/**
+ * maxPool2d(conv(x)) with a 2x2 window, strides 2, no padding and no rounding up becomes the conv with
+ * attrs.maxPool2x2, pooling its output as it makes it (VGG's blocks end so): the conv must be the pool's
+ * only input reader and run on a path that takes the pool (`poolFusable`), after its activation fused.
+ */
+function fusePools(
+  nodes: Node[], graph: Graph, constants: Map<string, Constant>, inputShapes: Map<string, number[]>, stats: PlanStats['folded'],
+): Node[] {
+  const shapes = inferShapes(graph, inputShapes, nodes, constants);
+  const uses = useCounts(nodes, graph.outputs);
+  const producer = new Map<string, Node>();
+  nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  return nodes.filter((pool) => {
+    if (pool.op !== 'maxPool2d') return true;
+    const conv = producer.get(pool.inputs[0]);
+    if (!conv || conv.op !== 'conv2d' || uses.get(pool.inputs[0]) !== 1) return true;
+    const pa = pool.attrs as OpSpecs['maxPool2d'];
+    const x = shapes.get(pool.inputs[0])!;
+    const pg = poolGeometry(`maxPool2d '${pool.name}'`, x, pa);
+    const halves = pg.oh === x[1] >> 1 && pg.ow === x[2] >> 1;
+    if (!same(pa.kernel, [2, 2]) || !same(pa.strides, [2, 2]) || !same(pa.dilations, [1, 1]) || pg.pads.some((p) => p !== 0) || !halves) return true;
+    const a = conv.attrs as OpSpecs['conv2d'];
+    const w = constants.get(conv.inputs[1]);
+    if (!w || a.maxPool2x2) return true;
+    const g = convGeometry(`conv2d '${conv.name}'`, shapes.get(conv.inputs[0])!, shapes.get(conv.inputs[1])!, a);
+    const path = w.winograd ? 'winograd' : w.gemm ? 'gemm' : convPath(g, conv2dAlgorithm());
+    if (!poolFusable(g, path, a)) return true;
+    conv.attrs = { ...a, maxPool2x2: true };
+    conv.outputs = [pool.outputs[0]];
+    stats.pools++;
+    return false;
+  });
 }
 
 /**
@@ -472,7 +509,7 @@ function assignBuffers(graph: Graph, nodes: readonly Node[], constants: Readonly
 export function compile(graph: Graph, options: CompileOptions = {}): Plan {
   validateGraph(graph);
   const inputShapes = resolveInputShapes(graph, options.inputShapes);
-  const folded = { constants: 0, batchNorms: 0, activations: 0, residuals: 0, aliases: 0 };
+  const folded = { constants: 0, batchNorms: 0, activations: 0, residuals: 0, pools: 0, aliases: 0 };
   const { nodes, constants } = optimize(graph, inputShapes, folded);
   const shapes = inferShapes(graph, inputShapes, nodes, constants);
 

@@ -1,7 +1,7 @@
 // Per-op knowledge of the graph IR: output shapes (no memory touched) and operators (weights
 // packed). Both go through the same geometry functions as the functional ops.
 import { formatShape } from '@wcnn/tensor';
-import { convGeometry, createConv2d } from '../ops/conv2d.js';
+import { convGeometry, convOutShape, createConv2d } from '../ops/conv2d.js';
 import { createDense } from '../ops/dense.js';
 import { broadcastShapes, createBinary, createUnary } from '../ops/elementwise.js';
 import { createConcat, createPad2d, createSlice, createTranspose, reshapeShape, sliceGeometry } from '../ops/layout.js';
@@ -56,7 +56,8 @@ export function inferNode(n: Node, inShapes: readonly Shape[]): number[][] {
       if (residual) need(n, 4);
       else need(n, 2, 1);
       const g = convGeometry(op, x, inShapes[1], attrs(n, 'conv2d'), inShapes[2]);
-      const out = [g.n, g.oh, g.ow, g.cout];
+      if (residual && attrs(n, 'conv2d').maxPool2x2) fail(op, 'a conv cannot both take a residual and pool');
+      const out = convOutShape(g, attrs(n, 'conv2d'));
       if (residual && (inShapes[3].length !== 4 || inShapes[3].some((d, i) => d !== out[i]))) {
         fail(op, `the residual input must have the output's shape ${formatShape(out)}, got ${formatShape(inShapes[3])}`);
       }

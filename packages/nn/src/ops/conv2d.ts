@@ -44,6 +44,12 @@ export interface ConvAttrs {
    * ResNet's shortcut, fused by compile() into the paths that take it (`residualFusable`).
    */
   residual?: boolean;
+  /**
+   * A 2x2 stride-2 max pool (no padding; an odd last row or column dropped) after the activation:
+   * y = maxpool(act(conv(x) + b)), (N, floor(OH / 2), floor(OW / 2), Cout). compile() fuses it into the
+   * convs that take it (`poolFusable`), which then never hold their whole output (VGG's first block).
+   */
+  maxPool2x2?: boolean;
 }
 
 const OPTIONS = ['bias', 'strides', 'padding', 'dilations', 'groups', 'padMode', 'activation'];
@@ -69,6 +75,11 @@ const WINOGRAD_CHUNK_FLOATS = 1 << 18;
 const WINOGRAD_MIN_TILES = 16;
 /** Tiles each thread needs for the Winograd path to split tiles between threads rather than phases. */
 const WINOGRAD_RANGE_MIN_TILES = 16;
+/**
+ * Tile rows each thread needs for a Winograd conv with a fused pool to go in bands, each thread its share
+ * of the rows: with fewer, rows split unevenly (7 tile rows: 4 and 3), so the whole output is made first.
+ */
+const WINOGRAD_POOL_MIN_TILE_ROWS = 8;
 /**
  * f32_conv_hwc (`hwcApplies`) up to this many input channels. Measured against im2col + GEMM on both builds
  * (2-core VM, interleaved): 224x224x3 -> 3x3/1 64: 1.07-1.22x, 3x3/2 32: 1.07-1.22x, 7x7/2 64: 1.05-1.14x;
@@ -231,8 +242,22 @@ export function residualFusable(g: ConvGeometry): boolean {
 }
 
 /**
+ * Whether a conv with these attributes on this path can take a fused 2x2 max pool (attrs.maxPool2x2): a
+ * Winograd conv, without a residual, whose activation is all in the epilogue (max commutes with it there,
+ * bit for bit), with an output of at least 2x2.
+ */
+export function poolFusable(g: ConvGeometry, path: ConvPath, attrs: ConvAttrs): boolean {
+  return path === 'winograd' && !attrs.residual && !planActivation('conv2d', attrs.activation).post && g.oh >= 2 && g.ow >= 2;
+}
+
+/** The output shape of a conv, after its fused pool if it has one. */
+export function convOutShape(g: ConvGeometry, attrs: ConvAttrs): [number, number, number, number] {
+  return attrs.maxPool2x2 ? [g.n, g.oh >> 1, g.ow >> 1, g.cout] : [g.n, g.oh, g.ow, g.cout];
+}
+
+/**
  * Creates a conv operator: weights (KH, KW, Cin / groups, Cout) are packed (or copied, or transformed) once.
- * With attrs.residual, run() takes [x, r] and adds r before the activation.
+ * With attrs.residual, run() takes [x, r] and adds r before the activation; with attrs.maxPool2x2 it pools.
  */
 export function createConv2d(
   op: string, xShape: Shape, wShape: Shape, w: WeightData | WinogradFilter | GemmFilter, bias: WeightData | undefined, attrs: ConvAttrs,
@@ -264,17 +289,21 @@ export function createConv2d(
   if (attrs.residual && !residualFusable(g)) {
     fail(op, 'a residual input is fused only into GEMM and Winograd convs, not depthwise, circular or few-input-channel ones');
   }
+  if (attrs.maxPool2x2 && !poolFusable(g, path, attrs)) {
+    fail(op, `a 2x2 max pool is fused only into Winograd convs without a residual, with the activation in the epilogue and an output of 2x2 or more (this conv: the ${path} path)`);
+  }
   const owned = new Owned();
   try {
     const plain = w as WeightData;
     const body = path === 'depthwise' ? depthwise(g, plain, bias, act, owned)
-      : path === 'winograd' ? winogradConv(g, w as WeightData | WinogradFilter, bias, act, owned)
+      : path === 'winograd' ? winogradConv(g, w as WeightData | WinogradFilter, bias, act, owned, attrs.maxPool2x2 === true)
       : path === 'hwc-winograd' ? hwcWinogradConv(g, plain, bias, act, owned)
       : path === 'hwc' ? hwcConv(g, plain, bias, act, owned)
       : gemmConv(g, w as WeightData | GemmFilter, bias, act, owned);
-    const outLen = g.n * g.oh * g.ow * g.cout;
+    const outShape = convOutShape(g, attrs);
+    const outLen = outShape.reduce((a, b) => a * b, 1);
     return {
-      outShapes: [[g.n, g.oh, g.ow, g.cout]],
+      outShapes: [outShape],
       scratchBytes: body.scratchBytes,
       ownedBytes: owned.bytes,
       run: (inputs, outputs, scratch) => {
@@ -498,7 +527,7 @@ function oddLines(floats: number): number {
  * goes through the tiles (n * ceil(oh / 4) * ceil(ow / 4)) in chunks: input transform -> 36 GEMMs (M =
  * tiles of the chunk, K = cin, N = cout) -> output transform with bias and the activation's epilogue.
  */
-function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: WeightData | undefined, act: ActivationPlan, owned: Owned): ConvBody {
+function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: WeightData | undefined, act: ActivationPlan, owned: Owned, pool: boolean): ConvBody {
   const k = kernels();
   const { cin, cout } = g;
   const tilesH = Math.ceil(g.oh / 4);
@@ -524,15 +553,29 @@ function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: Wei
     ['f32_winograd_input_f4x4_3x3', x, g.h, g.w, cin, g.pads[0], g.pads[2], tilesH, tilesW, t0 + a, b - a, v + a * cin * FLOAT, vStride(count)];
   const gemmCall = (count: number, v: number, mm: number, m: number): KernelCall =>
     ['f32_gemm', count, cout, cin, v + m * vStride(count) * FLOAT, cin, matrix(m), mm + m * mStride(count) * FLOAT, cout, -Infinity, Infinity, 1];
-  const outputCall = (y: number, r: number, t0: number, count: number, mm: number, a: number, b: number): KernelCall =>
-    ['f32_winograd_output_f4x4_3x3', mm + a * cout * FLOAT, mStride(count), bPtr, cout, g.oh, g.ow, tilesH, tilesW, t0 + a, b - a, y,
+  // The output transform writes a tile where `out` places it: in y (first 0, all rows), or in a band
+  // of an image's rows that starts at tile `first` (tile row 0 of the band) and holds `oh` rows.
+  const whole: OutputPlace = { first: 0, oh: g.oh, tilesH };
+  const outputCall = (y: number, r: number, t0: number, count: number, mm: number, a: number, b: number, out = whole): KernelCall =>
+    ['f32_winograd_output_f4x4_3x3', mm + a * cout * FLOAT, mStride(count), bPtr, cout, out.oh, g.ow, out.tilesH, tilesW, t0 + a - out.first, b - a, y,
       act.min, act.max, act.alpha, r];
   /** A whole chunk of x into y with the scratch at v: input transform, 36 GEMMs, output transform. */
-  const chunkCalls = (x: number, y: number, r: number, t0: number, count: number, v: number): KernelCall[] => {
+  const chunkCalls = (x: number, y: number, r: number, t0: number, count: number, v: number, out = whole): KernelCall[] => {
     const mm = v + 36 * vStride(count) * FLOAT;
     const calls = [inputCall(x, t0, count, v, 0, count)];
     for (let m = 0; m < 36; m++) calls.push(gemmCall(count, v, mm, m));
-    calls.push(outputCall(y, r, t0, count, mm, 0, count));
+    calls.push(outputCall(y, r, t0, count, mm, 0, count, out));
+    return calls;
+  };
+  /** Tiles [a, b) (of one image when out is a band) in equal chunks of at most `chunk` tiles. */
+  const rangeCalls = (x: number, y: number, r: number, a: number, b: number, v: number, out = whole): KernelCall[] => {
+    const calls: KernelCall[] = [];
+    const pieces = Math.ceil((b - a) / chunk);
+    for (let p = 0; p < pieces; p++) {
+      const t0 = a + Math.round(((b - a) * p) / pieces);
+      const t1 = a + Math.round(((b - a) * (p + 1)) / pieces);
+      calls.push(...chunkCalls(x, y, r, t0, t1 - t0, v, out));
+    }
     return calls;
   };
   const threads = threadCount();
@@ -542,36 +585,92 @@ function winogradConv(g: ConvGeometry, w: WeightData | WinogradFilter, bias: Wei
   // by tiles. Ranges of tiles, not whole chunks: 4 chunks of 56, 56, 56 and 28 tiles (ResNet-34 layer1)
   // gave the threads 112 and 84.
   const byRanges = threads > 1 && tiles >= WINOGRAD_RANGE_MIN_TILES * threads;
+  // (36, chunk, cin) transformed input, then (36, chunk, cout) GEMM results, per thread taking a range.
+  const convScratch = (byRanges ? threads : 1) * chunkBytes;
+  /** All the tiles of x into y (n, oh, ow, cout), r the residual or 0. */
+  const runAll = (x: number, y: number, scratch: number, r: number): void => {
+    if (threads === 1 || byRanges) {
+      parallel(splitRange(tiles, threads, 4).map(([a, b], t) => rangeCalls(x, y, r, a, b, scratch + t * chunkBytes)));
+      return;
+    }
+    for (let t0 = 0; t0 < tiles; t0 += chunk) {
+      const count = Math.min(chunk, tiles - t0);
+      const mm = scratch + 36 * vStride(count) * FLOAT;
+      const byTiles = splitRange(count, threads);
+      parallel(byTiles.map(([a, b]) => [inputCall(x, t0, count, scratch, a, b)]));
+      parallel(splitRange(36, threads).map(([m0, m1]) => {
+        const calls: KernelCall[] = [];
+        for (let m = m0; m < m1; m++) calls.push(gemmCall(count, scratch, mm, m));
+        return calls;
+      }));
+      parallel(byTiles.map(([a, b]) => [outputCall(y, r, t0, count, mm, a, b)]));
+    }
+  };
+  if (!pool) return { scratchBytes: convScratch, run: runAll };
+  return winogradPooled(g, tilesH, tilesW, chunk, chunkBytes, convScratch, rangeCalls, runAll);
+}
+
+/** Where Winograd's output transform puts tiles (see winogradConv's outputCall). */
+interface OutputPlace {
+  first: number;
+  oh: number;
+  tilesH: number;
+}
+
+/**
+ * A Winograd conv with the 2x2 max pool fused (attrs.maxPool2x2): y is the pooled output. With enough
+ * tile rows per thread, each thread takes equal ranges of each image's tile rows (so never waits for
+ * another) and goes through them in bands of about one chunk of tiles: the conv's rows of a band into a
+ * band buffer of its own, then the band's pooled rows into y; the conv's output never exists whole (VGG16:
+ * 12.8 MB less at its first block's peak). Else the conv's whole output goes to scratch, then is pooled.
+ */
+function winogradPooled(
+  g: ConvGeometry, tilesH: number, tilesW: number, chunk: number, chunkBytes: number, convScratch: number,
+  rangeCalls: (x: number, y: number, r: number, a: number, b: number, v: number, out: OutputPlace) => KernelCall[],
+  runAll: (x: number, y: number, scratch: number, r: number) => void,
+): ConvBody {
+  const threads = threadCount();
+  const ph = g.oh >> 1;
+  const pw = g.ow >> 1;
+  const rowBytes = g.ow * g.cout * FLOAT;
+  const pooledRowBytes = pw * g.cout * FLOAT;
+  /** Pools conv rows [0, rows) at src (one image's band, or whole images) into pooled rows at dst. */
+  const poolCall = (src: number, images: number, rows: number, dst: number): KernelCall =>
+    ['f32_maxpool', src, images, rows, g.ow, g.cout, 2, 2, 2, 2, 1, 1, 0, 0, rows >> 1, pw, dst];
+  const tileRows = g.n * tilesH;
+  if (tileRows < WINOGRAD_POOL_MIN_TILE_ROWS * threads) {
+    const convBytes = Math.ceil((g.n * g.oh * rowBytes) / 64) * 64;
+    return {
+      scratchBytes: convBytes + convScratch,
+      run: (x, y, scratch) => {
+        runAll(x, scratch, scratch + convBytes, 0);
+        parallel(splitRange(g.n, threads).map(([i0, i1]) => [poolCall(scratch + i0 * g.oh * rowBytes, i1 - i0, g.oh, y + i0 * ph * pooledRowBytes)]));
+      },
+    };
+  }
+  const bandRows = Math.max(1, Math.floor(chunk / tilesW));
+  const bandBytes = Math.ceil((4 * bandRows * rowBytes) / 64) * 64;
   return {
-    // (36, chunk, cin) transformed input, then (36, chunk, cout) GEMM results, per thread taking a range.
-    scratchBytes: (byRanges ? threads : 1) * chunkBytes,
-    run: (x, y, scratch, r) => {
-      if (threads === 1 || byRanges) {
-        parallel(splitRange(tiles, threads, 4).map(([a, b], t) => {
-          const calls: KernelCall[] = [];
-          // The range in equal chunks of at most `chunk` tiles.
-          const pieces = Math.ceil((b - a) / chunk);
-          for (let p = 0; p < pieces; p++) {
-            const t0 = a + Math.round(((b - a) * p) / pieces);
-            const t1 = a + Math.round(((b - a) * (p + 1)) / pieces);
-            calls.push(...chunkCalls(x, y, r, t0, t1 - t0, scratch + t * chunkBytes));
-          }
-          return calls;
-        }));
-        return;
-      }
-      for (let t0 = 0; t0 < tiles; t0 += chunk) {
-        const count = Math.min(chunk, tiles - t0);
-        const mm = scratch + 36 * vStride(count) * FLOAT;
-        const byTiles = splitRange(count, threads);
-        parallel(byTiles.map(([a, b]) => [inputCall(x, t0, count, scratch, a, b)]));
-        parallel(splitRange(36, threads).map(([m0, m1]) => {
-          const calls: KernelCall[] = [];
-          for (let m = m0; m < m1; m++) calls.push(gemmCall(count, scratch, mm, m));
-          return calls;
-        }));
-        parallel(byTiles.map(([a, b]) => [outputCall(y, r, t0, count, mm, a, b)]));
-      }
+    // Per thread: a band buffer, then a chunk's transformed input and GEMM results.
+    scratchBytes: threads * (bandBytes + chunkBytes),
+    run: (x, y, scratch) => {
+      parallel(splitRange(tileRows, threads).map(([r0, r1], t) => {
+        const band = scratch + t * (bandBytes + chunkBytes);
+        const calls: KernelCall[] = [];
+        for (let row = r0; row < r1;) {
+          // Tile rows [row, end) of image img: conv rows 4 (row - img tilesH) .. into the band.
+          const img = Math.floor(row / tilesH);
+          const end = Math.min(r1, (img + 1) * tilesH, row + bandRows);
+          const ty = row - img * tilesH;
+          const rows = Math.min(g.oh, 4 * (end - img * tilesH)) - 4 * ty;
+          const out: OutputPlace = { first: row * tilesW, oh: rows, tilesH: end - row };
+          calls.push(...rangeCalls(x, band, 0, row * tilesW, end * tilesW, band + bandBytes, out));
+          // Conv rows 4 ty .. are even, so the band's pooled rows start at 2 ty.
+          if (rows >= 2) calls.push(poolCall(band, 1, rows, y + (img * ph + 2 * ty) * pooledRowBytes));
+          row = end;
+        }
+        return calls;
+      }));
     },
   };
 }
