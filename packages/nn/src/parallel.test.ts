@@ -69,8 +69,9 @@ function outputs(): Float32Array[] {
     out.push(maxPool2d(p, { kernel: 2, ceilMode: true, dilations: [2, 1] }).dataSync());
     out.push(avgPool2d(p, { kernel: 3, strides: 2, padding: 'same' }).dataSync());
     out.push(avgPool2d(p, { kernel: 3, strides: 2, padding: 'same', countIncludePad: true }).dataSync());
-    // A Winograd conv with its 2x2 max pool fused: in bands of tile rows (26 of them), or whole (5).
-    for (const shape of [[2, 52, 20, 16], [1, 20, 12, 16]]) {
+    // A Winograd conv with its 2x2 max pool fused: in bands of tile rows (26 of them), or whole (5 tile
+    // rows on 2 and 3 threads; 9 on 2).
+    for (const shape of [[2, 52, 20, 16], [1, 20, 12, 16], [3, 9, 10, 16]]) {
       const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'same' as const, groups: 1, padMode: 'zeros' as const, activation: 'relu' as const, maxPool2x2: true };
       const conv = createConv2d('conv2d', shape, [3, 3, 16, 12], random(9 * 16 * 12, 3, -0.3, 0.3), random(12, 4), attrs);
       out.push(execute('conv2d', conv, [tensor(random(shape.reduce((a, b) => a * b), 5), shape)])[0].dataSync());

@@ -4,7 +4,7 @@
 import { backend, formatShape, Tensor, tensor } from '@wcnn/tensor';
 import type { Activation } from '../activation.js';
 import { foldBatchNorm } from '../ops/normalize.js';
-import { conv2dAlgorithm, convGeometry, convPath, poolFusable, residualFusable } from '../ops/conv2d.js';
+import { conv2dAlgorithm, convGeometry, convPath, poolUnfusable, residualFusable } from '../ops/conv2d.js';
 import { poolGeometry } from '../ops/pool.js';
 import { execute, sizeOf, type Operator, type Shape } from '../runtime.js';
 import { fail } from '../validate.js';
@@ -169,7 +169,7 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
 /**
  * maxPool2d(conv(x)) with a 2x2 window, strides 2, no padding and no rounding up becomes the conv with
  * attrs.maxPool2x2, pooling its output as it makes it (VGG's blocks end so): the conv must be the pool's
- * only input reader and run on a path that takes the pool (`poolFusable`), after its activation fused.
+ * only input reader and run on a path that takes the pool (`poolUnfusable`), after its activation fused.
  */
 function fusePools(
   nodes: Node[], graph: Graph, constants: Map<string, Constant>, inputShapes: Map<string, number[]>, stats: PlanStats['folded'],
@@ -193,7 +193,7 @@ function fusePools(
     if (!w || a.maxPool2x2) return true;
     const g = convGeometry(`conv2d '${conv.name}'`, shapes.get(conv.inputs[0])!, shapes.get(conv.inputs[1])!, a);
     const path = w.winograd ? 'winograd' : w.gemm ? 'gemm' : convPath(g, conv2dAlgorithm());
-    if (!poolFusable(g, path, a)) return true;
+    if (poolUnfusable(g, path, a)) return true;
     conv.attrs = { ...a, maxPool2x2: true };
     conv.outputs = [pool.outputs[0]];
     stats.pools++;

@@ -23,7 +23,8 @@ export type Pool2dAttrs = PoolAttrs;
 export interface OpSpecs {
   /**
    * [x (N,H,W,Cin), w const (kh,kw,Cin/groups,Cout), b? const (Cout)] -> (N,OH,OW,Cout); with
-   * attrs.residual, [x, w, b, r (N,OH,OW,Cout)] -> act(conv + b + r) (compile() fuses Add this way).
+   * attrs.residual, [x, w, b, r (N,OH,OW,Cout)] -> act(conv + b + r) (compile() fuses Add this way);
+   * with attrs.maxPool2x2, -> (N,floor(OH/2),floor(OW/2),Cout), a 2x2 max pool of act(conv + b).
    */
   conv2d: Conv2dAttrs;
   /** [x (N,H,W,C)] -> (N,OH,OW,C) */

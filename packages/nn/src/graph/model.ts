@@ -40,7 +40,7 @@ export interface GraphModelOptions {
    * With ownWeights, default true: the first predict() runs the 3x3 convs that later run Winograd on
    * im2col + GEMM, and the second builds their Winograd filters (4x the weights' bytes, most of a cold
    * start's time) over the GEMM packings; only convs with outputs of 56x56 or more (at the first
-   * predict's shapes) have theirs built before the first run, which they make faster than building
+   * predict's shapes; an area: 3136 pixels) have theirs built before the first run, which they make faster than building
    * them costs. false: all are built before the first run.
    */
   deferWinograd?: boolean;

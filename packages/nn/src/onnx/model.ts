@@ -46,7 +46,7 @@ export class OnnxModel extends GraphModel {
 /**
  * Loads an .onnx model from bytes or a path (Node). Every unsupported op is reported at once;
  * inputs and outputs are NCHW by their ONNX names. `deferWinograd` (default true): the first predict()
- * runs the 3x3 convs that then run Winograd on im2col + GEMM (but those with outputs of 56x56 or more),
+ * runs the 3x3 convs that then run Winograd on im2col + GEMM (but those with outputs of 3136 pixels, 56 x 56, or more),
  * the second builds their Winograd filters (see GraphModelOptions).
  */
 export async function loadOnnx(source: Uint8Array | ArrayBuffer | string, options: { name?: string; deferWinograd?: boolean } = {}): Promise<OnnxModel> {

@@ -47,7 +47,7 @@ export interface ConvAttrs {
   /**
    * A 2x2 stride-2 max pool (no padding; an odd last row or column dropped) after the activation:
    * y = maxpool(act(conv(x) + b)), (N, floor(OH / 2), floor(OW / 2), Cout). compile() fuses it into the
-   * convs that take it (`poolFusable`), which then never hold their whole output (VGG's first block).
+   * convs that take it (`poolUnfusable`), which then need not hold their whole output (VGG's first block).
    */
   maxPool2x2?: boolean;
 }
@@ -77,7 +77,8 @@ const WINOGRAD_MIN_TILES = 16;
 const WINOGRAD_RANGE_MIN_TILES = 16;
 /**
  * Tile rows each thread needs for a Winograd conv with a fused pool to go in bands, each thread its share
- * of the rows: with fewer, rows split unevenly (7 tile rows: 4 and 3), so the whole output is made first.
+ * of the rows, unless they split evenly: with fewer, shares differ too much (7 tile rows on 2 threads: 4
+ * and 3), so the whole output is made first, split by tiles.
  */
 const WINOGRAD_POOL_MIN_TILE_ROWS = 8;
 /**
@@ -242,12 +243,17 @@ export function residualFusable(g: ConvGeometry): boolean {
 }
 
 /**
- * Whether a conv with these attributes on this path can take a fused 2x2 max pool (attrs.maxPool2x2): a
- * Winograd conv, without a residual, whose activation is all in the epilogue (max commutes with it there,
- * bit for bit), with an output of at least 2x2.
+ * Why a conv with these attributes on this path cannot take a fused 2x2 max pool (attrs.maxPool2x2), or
+ * undefined if it can: a Winograd conv (the pool reads its bands), without a residual, whose activation is
+ * all in the epilogue (one applied after it, as sigmoid's is, would see the pooled output), with an
+ * output of at least 2x2.
  */
-export function poolFusable(g: ConvGeometry, path: ConvPath, attrs: ConvAttrs): boolean {
-  return path === 'winograd' && !attrs.residual && !planActivation('conv2d', attrs.activation).post && g.oh >= 2 && g.ow >= 2;
+export function poolUnfusable(g: ConvGeometry, path: ConvPath, attrs: ConvAttrs): string | undefined {
+  if (path !== 'winograd') return `it runs on the ${path} path, not Winograd`;
+  if (attrs.residual) return 'it takes a residual';
+  if (planActivation('conv2d', attrs.activation).post) return `its ${JSON.stringify(attrs.activation)} activation runs after the epilogue`;
+  if (g.oh < 2 || g.ow < 2) return `its output is ${g.oh}x${g.ow}`;
+  return undefined;
 }
 
 /** The output shape of a conv, after its fused pool if it has one. */
@@ -289,8 +295,9 @@ export function createConv2d(
   if (attrs.residual && !residualFusable(g)) {
     fail(op, 'a residual input is fused only into GEMM and Winograd convs, not depthwise, circular or few-input-channel ones');
   }
-  if (attrs.maxPool2x2 && !poolFusable(g, path, attrs)) {
-    fail(op, `a 2x2 max pool is fused only into Winograd convs without a residual, with the activation in the epilogue and an output of 2x2 or more (this conv: the ${path} path)`);
+  const unfusable = attrs.maxPool2x2 ? poolUnfusable(g, path, attrs) : undefined;
+  if (unfusable) {
+    fail(op, `a 2x2 max pool is fused only into Winograd convs without a residual, with the activation in the epilogue and an output of 2x2 or more; ${unfusable}`);
   }
   const owned = new Owned();
   try {
@@ -618,11 +625,12 @@ interface OutputPlace {
 }
 
 /**
- * A Winograd conv with the 2x2 max pool fused (attrs.maxPool2x2): y is the pooled output. With enough
- * tile rows per thread, each thread takes equal ranges of each image's tile rows (so never waits for
- * another) and goes through them in bands of about one chunk of tiles: the conv's rows of a band into a
- * band buffer of its own, then the band's pooled rows into y; the conv's output never exists whole (VGG16:
- * 12.8 MB less at its first block's peak). Else the conv's whole output goes to scratch, then is pooled.
+ * A Winograd conv with the 2x2 max pool fused (attrs.maxPool2x2): y is the pooled output. When the tile
+ * rows split evenly between the threads or give each enough of them, each thread takes its range of each
+ * image's tile rows (so never waits for another) and goes through them in bands of about one chunk of
+ * tiles: the conv's rows of a band into a band buffer of its own, then the band's pooled rows into y; the
+ * conv's output never exists whole (VGG16: 12.8 MB less at its first block's peak). Else the conv's whole
+ * output goes to scratch, then is pooled.
  */
 function winogradPooled(
   g: ConvGeometry, tilesH: number, tilesW: number, chunk: number, chunkBytes: number, convScratch: number,
@@ -634,17 +642,27 @@ function winogradPooled(
   const pw = g.ow >> 1;
   const rowBytes = g.ow * g.cout * FLOAT;
   const pooledRowBytes = pw * g.cout * FLOAT;
-  /** Pools conv rows [0, rows) at src (one image's band, or whole images) into pooled rows at dst. */
-  const poolCall = (src: number, images: number, rows: number, dst: number): KernelCall =>
-    ['f32_maxpool', src, images, rows, g.ow, g.cout, 2, 2, 2, 2, 1, 1, 0, 0, rows >> 1, pw, dst];
+  /** Pooled rows [p0, p1) from the `rows` conv rows of one image (or band) at src, into dst (pooled row p0). */
+  const poolCall = (src: number, rows: number, p0: number, p1: number, dst: number): KernelCall =>
+    ['f32_maxpool', src, 1, rows, g.ow, g.cout, 2, 2, 2, 2, 1, 1, -2 * p0, 0, p1 - p0, pw, dst];
   const tileRows = g.n * tilesH;
-  if (tileRows < WINOGRAD_POOL_MIN_TILE_ROWS * threads) {
+  if (tileRows % threads !== 0 && tileRows < WINOGRAD_POOL_MIN_TILE_ROWS * threads) {
     const convBytes = Math.ceil((g.n * g.oh * rowBytes) / 64) * 64;
     return {
       scratchBytes: convBytes + convScratch,
       run: (x, y, scratch) => {
         runAll(x, scratch, scratch + convBytes, 0);
-        parallel(splitRange(g.n, threads).map(([i0, i1]) => [poolCall(scratch + i0 * g.oh * rowBytes, i1 - i0, g.oh, y + i0 * ph * pooledRowBytes)]));
+        // Global pooled rows img * ph + p, in ranges, each cut at the images' ends.
+        parallel(splitRange(g.n * ph, threads).map(([r0, r1]) => {
+          const calls: KernelCall[] = [];
+          for (let row = r0; row < r1;) {
+            const img = Math.floor(row / ph);
+            const end = Math.min(r1, (img + 1) * ph);
+            calls.push(poolCall(scratch + img * g.oh * rowBytes, g.oh, row - img * ph, end - img * ph, y + row * pooledRowBytes));
+            row = end;
+          }
+          return calls;
+        }));
       },
     };
   }
@@ -666,7 +684,7 @@ function winogradPooled(
           const out: OutputPlace = { first: row * tilesW, oh: rows, tilesH: end - row };
           calls.push(...rangeCalls(x, band, 0, row * tilesW, end * tilesW, band + bandBytes, out));
           // Conv rows 4 ty .. are even, so the band's pooled rows start at 2 ty.
-          if (rows >= 2) calls.push(poolCall(band, 1, rows, y + (img * ph + 2 * ty) * pooledRowBytes));
+          if (rows >= 2) calls.push(poolCall(band, rows, 0, rows >> 1, y + (img * ph + 2 * ty) * pooledRowBytes));
           row = end;
         }
         return calls;
