@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { memory, tensor, tidy, type Tensor } from '@wcnn/tensor';
 import { FLAVORS, expectAllClose, random, useBuild } from '../../test/setup.js';
 import * as nn from '../index.js';
-import { compile, GraphModel, type ActivationSpec as Activation, type Constant, type Graph, type Node } from '../index.js';
+import { compile, GraphModel, type ActivationSpec as Activation, type Constant, type Graph, type Node, type Pool2dAttrs } from '../index.js';
 
 const c = (shape: number[], seed: number, lo = -0.5, hi = 0.5): Constant => ({ data: random(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape });
 const t = (k: Constant): Tensor => tensor(k.data, k.shape);
@@ -176,7 +176,7 @@ describe.each(FLAVORS)('compiled plans on the %s build', (flavor) => {
 
   it('leave a pool alone where the conv cannot take it', () => {
     const attrs = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], padding: 'same' as const, groups: 1, padMode: 'zeros' as const };
-    const poolAttrs = { kernel: [2, 2] as [number, number], strides: [2, 2] as [number, number], dilations: [1, 1] as [number, number], padding: 'valid' as const, ceilMode: false };
+    const poolAttrs: Pool2dAttrs = { kernel: [2, 2], strides: [2, 2], dilations: [1, 1], padding: 'valid', ceilMode: false };
     const plan = (x: number[], conv: Partial<Node['attrs']>, pool: Partial<typeof poolAttrs>, w = c([3, 3, x[3], 8], 81)) => compile({
       name: 'no', inputs: [{ name: 'x', shape: x }], outputs: ['y'],
       nodes: [
