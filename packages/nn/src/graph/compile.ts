@@ -166,6 +166,10 @@ function optimize(graph: Graph, inputShapes: Map<string, number[]>, stats: PlanS
   return { nodes, constants };
 }
 
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 /**
  * maxPool2d(conv(x)) with a 2x2 window, strides 2, no padding and no rounding up becomes the conv with
  * attrs.maxPool2x2, pooling its output as it makes it (VGG's blocks end so): the conv must be the pool's
@@ -178,7 +182,6 @@ function fusePools(
   const uses = useCounts(nodes, graph.outputs);
   const producer = new Map<string, Node>();
   nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
-  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
   return nodes.filter((pool) => {
     if (pool.op !== 'maxPool2d') return true;
     const conv = producer.get(pool.inputs[0]);
@@ -187,7 +190,7 @@ function fusePools(
     const x = shapes.get(pool.inputs[0])!;
     const pg = poolGeometry(`maxPool2d '${pool.name}'`, x, pa);
     const halves = pg.oh === x[1] >> 1 && pg.ow === x[2] >> 1;
-    if (!same(pa.kernel, [2, 2]) || !same(pa.strides, [2, 2]) || !same(pa.dilations, [1, 1]) || pg.pads.some((p) => p !== 0) || !halves) return true;
+    if (!sameDims(pa.kernel, [2, 2]) || !sameDims(pa.strides, [2, 2]) || !sameDims(pa.dilations, [1, 1]) || pg.pads.some((p) => p !== 0) || !halves) return true;
     const a = conv.attrs as OpSpecs['conv2d'];
     const w = constants.get(conv.inputs[1]);
     if (!w || a.maxPool2x2) return true;
@@ -217,11 +220,7 @@ function fuseResiduals(
   const removed = new Set<Node>();
   for (const add of nodes) {
     if (add.op !== 'add') continue;
-    const sameShape = (a: string, b: string) => {
-      const sa = shapes.get(a)!;
-      const sb = shapes.get(b)!;
-      return sa.length === sb.length && sa.every((d, i) => d === sb[i]);
-    };
+    const sameShape = (a: string, b: string) => sameDims(shapes.get(a)!, shapes.get(b)!);
     // The later-computed operand is the conv to fuse into; the other must exist by then.
     const candidates = [0, 1].map((i) => ({ conv: add.inputs[i], other: add.inputs[1 - i] }))
       .filter(({ conv }) => index.has(conv))
