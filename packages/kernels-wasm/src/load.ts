@@ -21,6 +21,13 @@ export const SHARED_WASM_FILES: Record<Flavor, string> = {
  * `shared`: the build that imports a shared memory, for threads.
  */
 export function defaultWasmUrl(flavor: Flavor, shared = false): URL {
+  if (typeof import.meta.url !== 'string') {
+    throw new Error(
+      `wcnn: this runtime gives modules no URL (import.meta.url) to find ${(shared ? SHARED_WASM_FILES : WASM_FILES)[flavor]} by; ` +
+      'import the builds as modules and pass them: init({ wasm: { baseline, relaxed } }), from ' +
+      '@wcnn/kernels-wasm/wcnn-simd.wasm and @wcnn/kernels-wasm/wcnn-relaxed.wasm',
+    );
+  }
   // One literal `new URL(...)` per file, so bundlers see every asset.
   if (shared) {
     return flavor === 'relaxed'

@@ -72,12 +72,18 @@ export async function coreCount(): Promise<number> {
 /**
  * The compiled worker next to this module. Tests run this file from its TypeScript source, whose
  * worker.ts a worker thread cannot load: they take the build in dist/ (tests run after the build).
+ * Asked only when threads start: some runtimes (Cloudflare Workers) give modules no import.meta.url,
+ * and this module must load there all the same.
  */
-const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../dist/worker.js', import.meta.url)
-  : new URL('./worker.js', import.meta.url);
+function workerUrl(): URL {
+  if (typeof import.meta.url !== 'string') throw new Error('this runtime gives modules no URL (import.meta.url) to find worker.js by');
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../dist/worker.js', import.meta.url)
+    : new URL('./worker.js', import.meta.url);
+}
 
 async function spawn(): Promise<WorkerHandle> {
+  const WORKER_URL = workerUrl();
   if (isNode()) {
     const { Worker } = await import('node:worker_threads');
     // No inherited Node options (--input-type, --eval ... are the main thread's); V8's flags, such as
