@@ -70,25 +70,25 @@ export async function coreCount(): Promise<number> {
 }
 
 /**
- * The compiled worker next to this module. Tests run this file from its TypeScript source, whose
- * worker.ts a worker thread cannot load: they take the build in dist/ (tests run after the build).
+ * The compiled worker next to this module, for Node. Tests run this file from its TypeScript source,
+ * whose worker.ts a worker thread cannot load: they take the build in dist/ (tests run after the build).
  * Asked only when threads start: some runtimes (Cloudflare Workers) give modules no import.meta.url,
  * and this module must load there all the same.
  */
 function workerUrl(): URL {
   if (typeof import.meta.url !== 'string') throw new Error('this runtime gives modules no URL (import.meta.url) to find worker.js by');
-  return import.meta.url.endsWith('.ts')
-    ? new URL('../dist/worker.js', import.meta.url)
-    : new URL('./worker.js', import.meta.url);
+  // Not a literal: a bundler would copy the unbundled file as an asset for it (the browser's spelling in
+  // spawn() is the one bundlers should follow).
+  const file = import.meta.url.endsWith('.ts') ? '../dist/worker.js' : './worker.js';
+  return new URL(file, import.meta.url);
 }
 
 async function spawn(): Promise<WorkerHandle> {
-  const WORKER_URL = workerUrl();
   if (isNode()) {
     const { Worker } = await import('node:worker_threads');
     // No inherited Node options (--input-type, --eval ... are the main thread's); V8's flags, such as
     // relaxed SIMD, are per process and apply anyway.
-    const w = new Worker(WORKER_URL, { execArgv: [] });
+    const w = new Worker(workerUrl(), { execArgv: [] });
     // A sleeping worker must not keep the process alive once the program's own work is done.
     w.unref();
     const firstMessage = new Promise<string>((resolve) => {
@@ -98,12 +98,14 @@ async function spawn(): Promise<WorkerHandle> {
     });
     return { post: (m) => w.postMessage(m), firstMessage, terminate: () => void w.terminate() };
   }
-  const W = (globalThis as unknown as { Worker: new (url: URL, options: { type: 'module' }) => Worker }).Worker;
-  const w = new W(WORKER_URL, { type: 'module' });
+  const Worker = (globalThis as unknown as { Worker: new (url: URL, options: { type: 'module' }) => Worker }).Worker;
+  // Spelled as bundlers (Vite, webpack, Parcel) recognise it: they bundle worker.js and point the URL
+  // at their output.
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   const firstMessage = new Promise<string>((resolve) => {
     w.onmessage = (e: MessageEvent) => resolve(String(e.data));
     w.onerror = (e: ErrorEvent) =>
-      resolve(e.message || `${WORKER_URL.href} failed to load (it needs the page's COOP/COEP headers too, and the same origin)`);
+      resolve(e.message || "wcnn's worker.js failed to load (it needs the page's COOP/COEP headers too, and the same origin)");
   });
   return { post: (m) => w.postMessage(m), firstMessage, terminate: () => w.terminate() };
 }

@@ -56,8 +56,8 @@ function serve(start: StartMessage, fns: Array<(...a: number[]) => unknown>): vo
   }
 }
 
-const p = await port();
-p.once((start) => {
+// No top-level await: bundlers build workers as classic scripts by default (Vite: iife).
+void port().then((p) => p.once((start) => {
   void (async () => {
     let fns: Array<(...a: number[]) => unknown>;
     try {
@@ -75,4 +75,4 @@ p.once((start) => {
     p.post('ready');
     serve(start, fns);
   })();
-});
+}));

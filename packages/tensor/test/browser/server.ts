@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, normalize, sep } from 'node:path';
+import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** packages/ (the folder of kernels-wasm and tensor). */
@@ -33,7 +33,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(served: readonly string[] = SERVED): Promise<TestServer> {
+/** Serves the `served` folders of `root` (default: packages/); '' serves all of it. */
+export async function startServer(served: readonly string[] = SERVED, root = ROOT): Promise<TestServer> {
   const log: Served[] = [];
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
@@ -51,7 +52,7 @@ export async function startServer(served: readonly string[] = SERVED): Promise<T
     if (!type || rel.startsWith('..') || !served.some((d) => rel.startsWith(d))) {
       return answer(404, { ...headers, 'Content-Type': 'text/plain' }, 'not found');
     }
-    readFile(ROOT + rel).then(
+    readFile(join(root, rel)).then(
       (body) => answer(200, { ...headers, 'Content-Type': type }, body),
       () => answer(404, { ...headers, 'Content-Type': 'text/plain' }, 'not found'),
     );
