@@ -95,14 +95,16 @@ describe('@wcnn/nn in workerd (Cloudflare Workers)', () => {
     await shutdown();
   });
 
+  const onnxBytes = readFileSync(join(FIXTURES, 'onnx/resnet_tiny.onnx'));
+  const x = readFixture('onnx/resnet_tiny_x.npy');
+  /** resnet_tiny's bytes for the Worker, with an input (the fixture's by default). */
+  const onnxJob = (data: number[] = Array.from(x.data), shape: number[] = x.shape) => ({ bytes: onnxBytes.toString('base64'), input: 'x', x: data, shape });
+
   const ask = async (job: object): Promise<Answer> => (await (await fetch(url, { method: 'POST', body: JSON.stringify(job) })).json()) as Answer;
 
   it('runs a conv, a pool and an ONNX fixture as Node does, on one thread after one notice', async () => {
     const conv = convCase();
-    const onnxBytes = readFileSync(join(FIXTURES, 'onnx/resnet_tiny.onnx'));
-    const x = readFixture('onnx/resnet_tiny_x.npy');
-    const onnx = { bytes: onnxBytes.toString('base64'), input: 'x', x: Array.from(x.data), shape: x.shape };
-    const r = await ask({ simd: 'baseline', threads: 4, conv, onnx });
+    const r = await ask({ simd: 'baseline', threads: 4, conv, onnx: onnxJob() });
     expect(r.error).toBeUndefined();
     expect([r.flavor, r.threads]).toEqual(['baseline', 1]);
     expect(r.notices).toEqual(['wcnn: running on one thread instead of 4: this runtime has no Web Workers']);
@@ -120,9 +122,7 @@ describe('@wcnn/nn in workerd (Cloudflare Workers)', () => {
   });
 
   it('takes the relaxed build where the engine validates it, within the fixture tolerance', async () => {
-    const x = readFixture('onnx/resnet_tiny_x.npy');
-    const onnx = { bytes: readFileSync(join(FIXTURES, 'onnx/resnet_tiny.onnx')).toString('base64'), input: 'x', x: Array.from(x.data), shape: x.shape };
-    const r = await ask({ simd: 'auto', onnx });
+    const r = await ask({ simd: 'auto', onnx: onnxJob() });
     expect(r.error).toBeUndefined();
     // workerd's V8 has relaxed SIMD on; one core and no threads asked: no notice at all.
     expect([r.flavor, r.threads, r.notices]).toEqual(['relaxed', 1, []]);
@@ -137,8 +137,7 @@ describe('@wcnn/nn in workerd (Cloudflare Workers)', () => {
   });
 
   it('answers a wrong input shape with the same clear error as in Node', async () => {
-    const onnx = { bytes: readFileSync(join(FIXTURES, 'onnx/resnet_tiny.onnx')).toString('base64'), input: 'x', x: new Array(3 * 16 * 16).fill(0.5), shape: [1, 3, 16, 16] };
-    const r = await ask({ simd: 'baseline', onnx });
+    const r = await ask({ simd: 'baseline', onnx: onnxJob(new Array(3 * 16 * 16).fill(0.5), [1, 3, 16, 16]) });
     expect(r.error).toBe("predict: input 'x' has shape [1,3,16,16] but the model expects [1,3,64,64]");
   });
 });
